@@ -1,0 +1,175 @@
+//! Login, logout and "who am I", against Keystone v3.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::AppError, model::SessionInfo};
+
+/// What the login page shows before anyone logs in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoginPageInfo {
+    pub cloud_name: String,
+    pub default_domain: String,
+}
+
+#[server(endpoint = "login_settings")]
+pub async fn login_settings() -> Result<LoginPageInfo, AppError> {
+    let backend = crate::server::backend()?;
+    Ok(LoginPageInfo {
+        cloud_name: backend.config.cloud_name.clone(),
+        default_domain: backend.config.default_domain.clone(),
+    })
+}
+
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<SessionInfo, AppError> {
+    let backend = crate::server::backend()?;
+    crate::server::session::current_session(&backend).map(|s| s.info())
+}
+
+/// Where to go after logging in: only a path on this site, never another origin.
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.starts_with("/login")
+        && !next.chars().any(|c| c.is_control());
+    if ok {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+#[server(endpoint = "login")]
+pub async fn login(
+    user: String,
+    password: String,
+    project: String,
+    domain: String,
+    next: String,
+) -> Result<(), AppError> {
+    use crate::server::{
+        session::{check_origin, session_cookie, set_cookie_header, Session},
+        upstream::upstream_error,
+    };
+    use openstack_client::identity::{issue_token, Credentials};
+
+    check_origin()?;
+    let backend = crate::server::backend()?;
+    let user = user.trim().to_string();
+    let project = project.trim().to_string();
+    let domain = match domain.trim() {
+        "" => backend.config.default_domain.clone(),
+        d => d.to_string(),
+    };
+    if user.is_empty() || password.is_empty() || project.is_empty() {
+        return Err(AppError::BadRequest(
+            "User name, password and project are all needed.".into(),
+        ));
+    }
+
+    let client_ip = use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let limiter_key = format!("{}|{}|{}", domain.to_lowercase(), user.to_lowercase(), client_ip);
+    let delay = backend.limiter.delay(&limiter_key);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    let credentials = Credentials::Password {
+        user: user.clone(),
+        user_domain: domain.clone(),
+        password,
+        project: project.clone(),
+        project_domain: domain.clone(),
+    };
+    let token = match issue_token(&backend.transport, &backend.config.auth_url, &credentials).await
+    {
+        Ok(token) => token,
+        Err(e) if e.status() == Some(401) => {
+            backend.limiter.failed(&limiter_key);
+            tracing::info!(user = %user, project = %project, "login refused by Keystone");
+            return Err(AppError::Forbidden(format!(
+                "Keystone refused the login: the user name, password, project or domain is wrong. ({})",
+                e.message
+            )));
+        }
+        Err(e) => return Err(upstream_error(e, "log in")),
+    };
+    backend.limiter.succeeded(&limiter_key);
+
+    let interface = backend.config.interface.as_str();
+    let region = backend.config.region.as_deref();
+    let Some(compute_url) = token.catalog.endpoint("compute", interface, region) else {
+        return Err(AppError::Internal(format!(
+            "Keystone's catalog has no {interface} compute endpoint{}: Ferry needs Nova.",
+            region.map(|r| format!(" in region {r}")).unwrap_or_default()
+        )));
+    };
+    let project_ref = token.project.clone();
+    let session = Session {
+        token: token.value.clone(),
+        expires_at: token.expires_at,
+        user: token.user.name.clone(),
+        user_id: token.user.id.clone(),
+        project: project_ref
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or(project),
+        project_id: project_ref.map(|p| p.id).unwrap_or_default(),
+        domain,
+        roles: token.roles.clone(),
+        compute_url,
+        placement_url: token.catalog.endpoint("placement", interface, region),
+    };
+    set_cookie_header(&session_cookie(&backend, &session)?);
+    tracing::info!(user = %session.user, project = %session.project, roles = ?session.roles, "logged in");
+    leptos_axum::redirect(&safe_next(&next));
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::session::{check_origin, current_session, removal_cookie, set_cookie_header};
+
+    check_origin()?;
+    let backend = crate::server::backend()?;
+    if let Ok(session) = current_session(&backend) {
+        // Revoking is best effort: the cookie goes either way, and the token expires on its own.
+        if let Err(e) = openstack_client::identity::revoke_token(
+            &backend.transport,
+            &backend.config.auth_url,
+            &session.token,
+        )
+        .await
+        {
+            tracing::warn!(user = %session.user, error = %e, "could not revoke the token at logout");
+        }
+        tracing::info!(user = %session.user, project = %session.project, "logged out");
+    }
+    set_cookie_header(&removal_cookie(&backend));
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/admin/instances?host=compute1"), "/admin/instances?host=compute1");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/login?next=/x"), "/");
+        assert_eq!(safe_next(""), "/");
+    }
+}

@@ -1,0 +1,66 @@
+//! The admin instance list and the instance detail page.
+
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{InstanceDetail, InstancePage, InstanceQuery},
+};
+
+/// One page of every project's instances, filtered and sorted by Nova itself.
+#[server(endpoint = "list_instances")]
+pub async fn list_instances(query: InstanceQuery) -> Result<InstancePage, AppError> {
+    use crate::server::{mapping, session::require_admin, upstream::upstream_error};
+    use openstack_client::compute::Compute;
+
+    let backend = crate::server::backend()?;
+    let session = require_admin(&backend)?;
+    let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
+        .await
+        .map_err(|e| upstream_error(e, "reach the Compute service"))?;
+
+    let server_query = mapping::server_query(&query);
+    let (servers, projects, hosts) = tokio::join!(
+        compute.list_servers(&server_query),
+        mapping::project_names(&backend, &session),
+        mapping::compute_hosts(&backend, &session, &compute),
+    );
+    let mut page = servers.map_err(|e| upstream_error(e, "list instances"))?;
+    if query.prev {
+        // Paging backwards asks Nova for the reversed order; show it the right way round.
+        page.servers.reverse();
+    }
+    Ok(mapping::instance_page(&query, page, projects, hosts))
+}
+
+/// One instance with its fields and its action log (os-instance-actions with events).
+#[server(endpoint = "get_instance")]
+pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
+    use crate::server::{mapping, session::require_admin, upstream::upstream_error};
+    use openstack_client::compute::Compute;
+
+    let backend = crate::server::backend()?;
+    let session = require_admin(&backend)?;
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(AppError::BadRequest(format!("“{id}” is not an instance id.")));
+    }
+    let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
+        .await
+        .map_err(|e| upstream_error(e, "reach the Compute service"))?;
+    let (server, actions, projects) = tokio::join!(
+        compute.get_server(&id),
+        compute.list_instance_actions(&id),
+        mapping::project_names(&backend, &session),
+    );
+    let server = server.map_err(|e| upstream_error(e, "show the instance"))?;
+    let actions = actions.map_err(|e| upstream_error(e, "read the instance's action log"))?;
+    // Events come one request per action; an instance has few, and they explain failures.
+    let mut details = Vec::with_capacity(actions.len());
+    for action in actions.iter().take(20) {
+        match compute.get_instance_action(&id, &action.request_id).await {
+            Ok(detail) => details.push(detail),
+            Err(e) => tracing::warn!(instance = %id, error = %e, "could not read action events"),
+        }
+    }
+    Ok(mapping::instance_detail(server, actions, details, &projects))
+}

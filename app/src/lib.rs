@@ -1,0 +1,70 @@
+//! Ferry's web app: routes, pages and server functions. The same code renders on the server
+//! (feature `ssr`) and hydrates in the browser (feature `hydrate`).
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod labels;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+use pages::{
+    instance_detail::InstanceDetailPage, instances::AdminInstances, layout::Layout,
+    login::LoginPage, Home, NotFound,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::security::set_page_headers();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="data:," />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ferry.css" />
+        <Title text="Ferry" />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                // Async: the whole page, data included, is in the first HTML (no JS needed to read
+                // it), and redirects and status codes are real HTTP ones.
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
+                    <Route path=path!("") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("admin/instances") view=AdminInstances ssr=SsrMode::Async />
+                    <Route
+                        path=path!("admin/instances/:id")
+                        view=InstanceDetailPage
+                        ssr=SsrMode::Async
+                    />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,212 @@
+//! The data that crosses the wire between server functions and the browser.
+//! These are Ferry's own shapes, not Nova's: the browser never sees a token or a raw upstream body.
+
+use serde::{Deserialize, Serialize};
+
+/// Who is logged in, as far as the UI needs to know. Never carries the token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: String,
+    pub project: String,
+    pub domain: String,
+    pub roles: Vec<String>,
+    /// Seconds until the Keystone token expires.
+    pub expires_in: i64,
+}
+
+impl SessionInfo {
+    pub fn is_admin(&self) -> bool {
+        self.roles.iter().any(|r| r == "admin")
+    }
+}
+
+/// Filters, sorting and paging of the admin instance list, as they appear in the page URL.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InstanceQuery {
+    pub name: String,
+    /// Exact compute host (never a substring match: `compute1` must not match `compute10`).
+    pub host: String,
+    pub project: String,
+    pub status: String,
+    /// VERIFY_RESIZE, ERROR and migrations, the rows an operator has to look at.
+    pub attention: bool,
+    pub limit: u32,
+    pub marker: String,
+    /// Paging backwards from `marker`.
+    pub prev: bool,
+    pub sort: String,
+    pub desc: bool,
+}
+
+pub const PAGE_SIZES: [u32; 4] = [20, 50, 100, 200];
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Columns the list can be sorted by: (URL value, Nova sort key, label).
+pub const SORT_KEYS: [(&str, &str, &str); 5] = [
+    ("name", "display_name", "Name"),
+    ("host", "host", "Host"),
+    ("status", "vm_state", "Status"),
+    ("task", "task_state", "Task"),
+    ("age", "created_at", "Age"),
+];
+
+impl InstanceQuery {
+    pub fn page_size(&self) -> u32 {
+        if PAGE_SIZES.contains(&self.limit) {
+            self.limit
+        } else {
+            DEFAULT_PAGE_SIZE
+        }
+    }
+
+    /// The URL query string for this query, with only the non-default parts.
+    pub fn to_query_string(&self) -> String {
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [
+            ("name", &self.name),
+            ("host", &self.host),
+            ("project", &self.project),
+            ("status", &self.status),
+            ("marker", &self.marker),
+            ("sort", &self.sort),
+        ] {
+            if !v.is_empty() {
+                parts.push((k, v.clone()));
+            }
+        }
+        if self.attention {
+            parts.push(("attention", "1".into()));
+        }
+        if self.prev {
+            parts.push(("prev", "1".into()));
+        }
+        if self.desc {
+            parts.push(("desc", "1".into()));
+        }
+        if self.page_size() != DEFAULT_PAGE_SIZE {
+            parts.push(("limit", self.page_size().to_string()));
+        }
+        let encoded: Vec<String> = parts
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode_component(&v)))
+            .collect();
+        encoded.join("&")
+    }
+
+    /// The same filters and sort, back on the first page.
+    pub fn first_page(&self) -> Self {
+        Self {
+            marker: String::new(),
+            prev: false,
+            ..self.clone()
+        }
+    }
+}
+
+/// Percent-encodes a URL query component (RFC 3986 unreserved characters pass through).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One row of the instance list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRow {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub project: String,
+    pub host: Option<String>,
+    pub addresses: Vec<String>,
+    pub flavor: String,
+    /// Nova's status, e.g. `VERIFY_RESIZE`.
+    pub status: String,
+    pub task: Option<String>,
+    pub power_state: Option<u8>,
+    pub locked: bool,
+    pub created: String,
+    pub age: String,
+    pub fault: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectChoice {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstancePage {
+    pub rows: Vec<InstanceRow>,
+    pub next_marker: Option<String>,
+    /// Marker for the previous page, when there is one.
+    pub prev_marker: Option<String>,
+    pub projects: Vec<ProjectChoice>,
+    pub hosts: Vec<String>,
+}
+
+/// Everything the instance detail page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceDetail {
+    pub row: InstanceRow,
+    pub fields: Vec<(String, String)>,
+    pub actions: Vec<ActionLogEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionLogEntry {
+    pub request_id: String,
+    pub action: String,
+    pub start_time: String,
+    pub user_id: String,
+    pub message: Option<String>,
+    pub events: Vec<ActionEvent>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionEvent {
+    pub event: String,
+    pub start_time: String,
+    pub finish_time: Option<String>,
+    pub result: Option<String>,
+    pub host: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_string_keeps_only_what_is_set_and_encodes_it() {
+        let q = InstanceQuery {
+            name: "web & <db>".into(),
+            host: "compute1".into(),
+            attention: true,
+            limit: 20,
+            ..Default::default()
+        };
+        assert_eq!(
+            q.to_query_string(),
+            "name=web%20%26%20%3Cdb%3E&host=compute1&attention=1&limit=20"
+        );
+        assert_eq!(InstanceQuery::default().to_query_string(), "");
+    }
+
+    #[test]
+    fn unknown_page_sizes_fall_back_to_the_default() {
+        let q = InstanceQuery {
+            limit: 7,
+            ..Default::default()
+        };
+        assert_eq!(q.page_size(), DEFAULT_PAGE_SIZE);
+    }
+}

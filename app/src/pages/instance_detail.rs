@@ -1,0 +1,124 @@
+//! `/admin/instances/:id`: the instance's fields and its action log with events.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use crate::{
+    api::get_instance,
+    components::ErrorView,
+    labels::{status_class, status_label},
+    model::{ActionLogEntry, InstanceDetail},
+};
+
+#[component]
+pub fn InstanceDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let detail = Resource::new(move || id.get(), get_instance);
+    view! {
+        <p class="crumbs">
+            <A href="/admin/instances">"Instances"</A>
+            " / detail"
+        </p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading instance…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Detail detail=d /> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(detail: InstanceDetail) -> impl IntoView {
+    let row = detail.row;
+    view! {
+        <div class="heading">
+            <h1>{row.name.clone()}</h1>
+            <span class=status_class(&row.status)>{status_label(&row.status)}</span>
+        </div>
+        {row
+            .fault
+            .clone()
+            .map(|f| {
+                view! {
+                    <section class="panel failure" role="status">
+                        <h2>"Fault"</h2>
+                        <p>{f}</p>
+                    </section>
+                }
+            })}
+        <section class="panel">
+            <h2>"Overview"</h2>
+            <dl class="fields">
+                {detail
+                    .fields
+                    .into_iter()
+                    .map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> })
+                    .collect_view()}
+            </dl>
+        </section>
+        <section class="panel">
+            <h2>"Action log"</h2>
+            <ActionLog actions=detail.actions />
+        </section>
+    }
+}
+
+#[component]
+fn ActionLog(actions: Vec<ActionLogEntry>) -> impl IntoView {
+    if actions.is_empty() {
+        return view! { <p class="empty">"No actions recorded."</p> }.into_any();
+    }
+    view! {
+        <table class="actions">
+            <thead>
+                <tr>
+                    <th scope="col">"Action"</th>
+                    <th scope="col">"Started"</th>
+                    <th scope="col">"Request id"</th>
+                    <th scope="col">"User"</th>
+                    <th scope="col">"Message"</th>
+                    <th scope="col">"Events"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {actions
+                    .into_iter()
+                    .map(|a| {
+                        view! {
+                            <tr>
+                                <td>{a.action}</td>
+                                <td>{a.start_time}</td>
+                                <td class="mono">{a.request_id}</td>
+                                <td class="mono">{a.user_id}</td>
+                                <td>{a.message.unwrap_or_default()}</td>
+                                <td>
+                                    <ul class="events">
+                                        {a
+                                            .events
+                                            .into_iter()
+                                            .map(|e| {
+                                                let failed = e.result.as_deref() == Some("Error");
+                                                view! {
+                                                    <li class:bad=failed>
+                                                        {e.event} " — "
+                                                        {e.result.unwrap_or_else(|| "in progress".into())}
+                                                        {e.host.map(|h| format!(" on {h}"))}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

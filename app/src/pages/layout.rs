@@ -1,0 +1,51 @@
+//! The frame of every logged-in page: brand, navigation, who is logged in, and logout.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+use crate::{
+    api::{whoami, Logout},
+    components::HydrationMarker,
+};
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                "Ferry"
+            </a>
+            <nav aria-label="Main">
+                <A href="/admin/instances">"Instances"</A>
+            </nav>
+            <div class="who">
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        me.await
+                            .ok()
+                            .map(|info| {
+                                view! {
+                                    <span class="user" title=info.roles.join(", ")>
+                                        {info.user.clone()}
+                                        " · "
+                                        {info.project.clone()}
+                                    </span>
+                                    <ActionForm action=logout>
+                                        <button type="submit" class="link">
+                                            "Log out"
+                                        </button>
+                                    </ActionForm>
+                                }
+                            })
+                    })}
+                </Suspense>
+            </div>
+            <HydrationMarker />
+        </header>
+        <main class="page">
+            <Outlet />
+        </main>
+    }
+}

@@ -1,0 +1,64 @@
+//! The process-wide handle every server function reaches for: where Keystone is, the shared HTTP
+//! transport, the cookie key. It holds no OpenStack state, only caches that can be dropped.
+
+use std::sync::Arc;
+
+use cookie::Key;
+use leptos::prelude::use_context;
+use openstack_client::Transport;
+
+use super::{cache::TtlCache, limiter::LoginLimiter};
+use crate::error::AppError;
+
+/// How to reach the cloud, as read from clouds.yaml / `OS_*` or the embedded cloud.
+#[derive(Clone, Debug)]
+pub struct BackendConfig {
+    pub auth_url: String,
+    pub region: Option<String>,
+    pub interface: String,
+    pub default_domain: String,
+    /// Shown on the login page so the operator knows which cloud this is.
+    pub cloud_name: String,
+    /// Set the `Secure` attribute on the session cookie (behind https).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct Backend(Arc<Inner>);
+
+pub struct Inner {
+    pub config: BackendConfig,
+    pub transport: Transport,
+    pub cookie_key: Key,
+    pub limiter: LoginLimiter,
+    /// Project id → name, per identity endpoint; names rarely change, a minute is fresh enough.
+    pub project_names: TtlCache<Vec<(String, String)>>,
+    /// Compute hosts for the host filter, per compute endpoint.
+    pub compute_hosts: TtlCache<Vec<String>>,
+}
+
+impl std::ops::Deref for Backend {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Backend {
+    pub fn new(config: BackendConfig, transport: Transport, cookie_key: Key) -> Self {
+        Backend(Arc::new(Inner {
+            config,
+            transport,
+            cookie_key,
+            limiter: LoginLimiter::default(),
+            project_names: TtlCache::new(std::time::Duration::from_secs(60)),
+            compute_hosts: TtlCache::new(std::time::Duration::from_secs(60)),
+        }))
+    }
+}
+
+/// The backend from the request's context (provided by the `ferry` server for every request).
+pub fn backend() -> Result<Backend, AppError> {
+    use_context::<Backend>()
+        .ok_or_else(|| AppError::Internal("Ferry's backend is not configured.".into()))
+}

@@ -1,0 +1,13 @@
+//! Server-only code of the app: the backend handle, sessions, and the mapping from the typed
+//! OpenStack client to the UI's model. Compiled only with the `ssr` feature.
+
+pub mod backend;
+pub mod cache;
+pub mod limiter;
+pub mod mapping;
+pub mod security;
+pub mod session;
+pub mod upstream;
+
+pub use backend::{backend, Backend, BackendConfig};
+pub use cookie::Key as CookieKey;

@@ -1,0 +1,57 @@
+//! Turns the typed client's errors into what a person reads: which service, what it said, and the
+//! request id to quote, without ever passing on a token or a backtrace.
+
+use openstack_client::{Error, ErrorKind};
+
+use crate::error::{AppError, UpstreamFailure};
+
+/// `doing` completes the sentence "Ferry could not …", e.g. "list instances".
+pub fn upstream_error(e: Error, doing: &str) -> AppError {
+    let service = service_name(e.service);
+    let (status, unreachable) = match e.kind {
+        ErrorKind::Http(code) => (Some(code), false),
+        ErrorKind::Timeout | ErrorKind::Connect => (None, true),
+        _ => (None, false),
+    };
+    if status == Some(401) {
+        return AppError::SessionExpired;
+    }
+    let summary = match (&e.kind, status) {
+        (ErrorKind::Timeout, _) => format!(
+            "Ferry could not {doing}: the {service} service did not answer in time."
+        ),
+        (ErrorKind::Connect, _) => {
+            format!("Ferry could not {doing}: the {service} service cannot be reached.")
+        }
+        (ErrorKind::Decode, _) => format!(
+            "Ferry could not {doing}: the {service} service sent an answer Ferry cannot read."
+        ),
+        (_, Some(403)) => format!("The {service} service refused to {doing}: {}", e.message),
+        (_, Some(404)) => format!("Ferry could not {doing}: {}", e.message),
+        (_, Some(409)) => format!(
+            "The {service} service cannot {doing} in the instance's current state: {}",
+            e.message
+        ),
+        (_, Some(code)) if code >= 500 => format!(
+            "The {service} service failed while Ferry tried to {doing} (HTTP {code})."
+        ),
+        _ => format!("Ferry could not {doing}: {}", e.message),
+    };
+    AppError::Upstream(UpstreamFailure {
+        summary,
+        service: e.service.to_string(),
+        status,
+        message: e.message,
+        request_id: e.request_id,
+        unreachable,
+    })
+}
+
+fn service_name(service: &str) -> &str {
+    match service {
+        "compute" => "Compute (Nova)",
+        "identity" => "Identity (Keystone)",
+        "placement" => "Placement",
+        other => other,
+    }
+}
