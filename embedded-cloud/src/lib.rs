@@ -1,1 +1,245 @@
-pub fn placeholder() {}
+//! Embedded OpenStack cloud: Keystone v3, Nova v2.1 (Nova 34, microversions
+//! 2.1–2.104), Placement and a sliver of Glance, modelled closely enough that
+//! the real `openstack` CLI and Ferry drive it like a real cloud.
+//!
+//! Everything lives on one listener, devstack-style: `{base}/identity`,
+//! `{base}/compute`, `{base}/placement`, `{base}/image`, plus admin-only test
+//! hooks under `{base}/_cloud`.
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+mod api;
+mod clock;
+mod context;
+mod demo;
+mod fault;
+mod ids;
+mod lifecycle;
+mod microversion;
+mod model;
+mod policy;
+mod scheduler;
+mod state;
+
+pub use api::faults::FaultInjection;
+
+/// How the embedded cloud behaves.
+#[derive(Clone, Debug)]
+pub struct CloudConfig {
+    /// 1.0 = realistic timings (tens of seconds for a live migration); N = N times faster.
+    pub speed: f64,
+    /// 0 = demo set only; N = demo set plus generated instances until the total reaches N.
+    pub instances: usize,
+    pub token_ttl: Duration,
+    /// Nova's `resize_confirm_window`: confirm VERIFY_RESIZE automatically after this (scaled by speed).
+    pub auto_confirm: Option<Duration>,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        CloudConfig {
+            speed: 1.0,
+            instances: 0,
+            token_ttl: Duration::from_secs(3600),
+            auto_confirm: None,
+        }
+    }
+}
+
+/// A demo identity, printed at start so a person can log in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoUser {
+    pub name: &'static str,
+    pub password: &'static str,
+    pub project: &'static str,
+    /// The most privileged role the user holds (see `roles` for all of them).
+    pub role: &'static str,
+}
+
+impl DemoUser {
+    /// Every role the user holds in its project, as Keystone's implied roles would expand them.
+    pub fn roles(&self) -> &'static [&'static str] {
+        match self.role {
+            "admin" => &["admin", "manager", "member", "reader"],
+            "manager" => &["manager", "member", "reader"],
+            "member" => &["member", "reader"],
+            _ => &["reader"],
+        }
+    }
+}
+
+pub const DEMO_USERS: &[DemoUser] = &[
+    DemoUser {
+        name: "admin",
+        password: "ferry-admin",
+        project: "admin",
+        role: "admin",
+    },
+    DemoUser {
+        name: "operator",
+        password: "ferry-operator",
+        project: "web",
+        role: "manager",
+    },
+    DemoUser {
+        name: "member",
+        password: "ferry-member",
+        project: "analytics",
+        role: "member",
+    },
+];
+
+pub(crate) struct Inner {
+    pub config: CloudConfig,
+    pub pace: clock::Pace,
+    pub state: Mutex<state::State>,
+    pub faults: RwLock<FaultInjection>,
+}
+
+/// The cloud's state and behaviour; cheap to clone.
+#[derive(Clone)]
+pub struct Cloud {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Cloud {
+    pub fn new(config: CloudConfig) -> Cloud {
+        let state = demo::build(config.instances);
+        Cloud {
+            inner: Arc::new(Inner {
+                pace: clock::Pace::new(config.speed),
+                config,
+                state: Mutex::new(state),
+                faults: RwLock::new(FaultInjection::default()),
+            }),
+        }
+    }
+
+    /// The HTTP API. `base_url` (like `http://127.0.0.1:8774`) is what the
+    /// catalog and every link advertise.
+    pub fn router(&self, base_url: &str) -> axum::Router {
+        api::router(self.clone(), base_url.trim_end_matches('/').to_string())
+    }
+
+    pub fn config(&self) -> &CloudConfig {
+        &self.inner.config
+    }
+
+    /// Replace the fault-injection setting (see [`FaultInjection`]).
+    pub fn set_faults(&self, faults: FaultInjection) {
+        match self.inner.faults.write() {
+            Ok(mut f) => *f = faults,
+            Err(poisoned) => *poisoned.into_inner() = faults,
+        }
+    }
+
+    pub fn faults(&self) -> FaultInjection {
+        match self.inner.faults.read() {
+            Ok(f) => f.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// A poisoned lock only means some task panicked mid-step; the data is
+    /// still the best we have, so keep serving rather than cascade panics.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, state::State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn pace(&self) -> clock::Pace {
+        self.inner.pace
+    }
+}
+
+/// A cloud served on a listener in a background task.
+pub struct RunningCloud {
+    cloud: Cloud,
+    base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningCloud {
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn auth_url(&self) -> String {
+        format!("{}/identity/v3", self.base_url)
+    }
+
+    pub fn cloud(&self) -> &Cloud {
+        &self.cloud
+    }
+
+    /// `export OS_...` lines for one demo user.
+    pub fn openrc(&self, user: &DemoUser) -> String {
+        [
+            format!("export OS_AUTH_URL={}", self.auth_url()),
+            "export OS_IDENTITY_API_VERSION=3".to_string(),
+            format!("export OS_USERNAME={}", user.name),
+            format!("export OS_PASSWORD={}", user.password),
+            format!("export OS_PROJECT_NAME={}", user.project),
+            "export OS_USER_DOMAIN_NAME=Default".to_string(),
+            "export OS_PROJECT_DOMAIN_NAME=Default".to_string(),
+            "export OS_REGION_NAME=RegionOne".to_string(),
+            "export OS_INTERFACE=public".to_string(),
+        ]
+        .join("\n")
+            + "\n"
+    }
+
+    /// A clouds.yaml with one entry per demo user: ferry-admin, ferry-operator, ferry-member.
+    pub fn clouds_yaml(&self) -> String {
+        let mut out = String::from("clouds:\n");
+        for u in DEMO_USERS {
+            out.push_str(&format!(
+                "  ferry-{name}:\n    auth:\n      auth_url: {auth}\n      username: {name}\n      password: {pw}\n      project_name: {project}\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n    interface: public\n    identity_api_version: 3\n",
+                name = u.name,
+                auth = self.auth_url(),
+                pw = u.password,
+                project = u.project,
+            ));
+        }
+        out
+    }
+
+    /// Stop serving.
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for RunningCloud {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Build a cloud and serve it on `listener` in a spawned task.
+pub async fn start(config: CloudConfig, listener: tokio::net::TcpListener) -> std::io::Result<RunningCloud> {
+    let addr = listener.local_addr()?;
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    let base_url = format!("http://{}:{}", host, addr.port());
+    let cloud = Cloud::new(config);
+    let app = cloud.router(&base_url);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "embedded cloud stopped serving");
+        }
+    });
+    Ok(RunningCloud {
+        cloud,
+        base_url,
+        task,
+    })
+}

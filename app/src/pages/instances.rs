@@ -120,6 +120,7 @@ fn Row(row: InstanceRow) -> impl IntoView {
         <tr
             data-id=row.id.clone()
             data-status=row.status.clone()
+            data-host=row.host.clone().unwrap_or_default()
             class:flux=flux
             class:attention=attention
         >

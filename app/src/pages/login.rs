@@ -1,10 +1,10 @@
 //! The Keystone login page.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
-    api::{login_settings, Login},
+    api::{login_settings, safe_next, whoami, Login},
     components::HydrationMarker,
 };
 
@@ -16,7 +16,16 @@ pub fn LoginPage() -> impl IntoView {
     let expired = move || query.read().get("expired").is_some();
     let info = Resource::new(|| (), |_| login_settings());
     let pending = login.pending();
+    // Already logged in (e.g. a form post without JavaScript came back here): go on.
+    let me = Resource::new(|| (), |_| whoami());
     view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                me.await
+                    .ok()
+                    .map(|_| view! { <Redirect path=safe_next(&next()) /> })
+            })}
+        </Suspense>
         <main class="login">
             <HydrationMarker />
             <h1 class="brand">"Ferry"</h1>

@@ -263,14 +263,14 @@ pub fn instance_detail(
         .map(|a| {
             let events = details
                 .iter()
-                .find(|d| d.request_id == a.request_id)
+                .find(|d| d.action.request_id == a.request_id)
                 .map(|d| {
                     d.events
                         .iter()
                         .map(|e| ActionEvent {
                             event: e.event.clone(),
-                            start_time: e.start_time.clone().unwrap_or_default(),
-                            finish_time: e.finish_time.clone(),
+                            start_time: e.start_time.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                            finish_time: e.finish_time.map(|t| t.to_rfc3339()),
                             result: e.result.clone(),
                             host: e.host.clone(),
                         })
@@ -280,7 +280,7 @@ pub fn instance_detail(
             ActionLogEntry {
                 request_id: a.request_id,
                 action: a.action,
-                start_time: a.start_time.unwrap_or_default(),
+                start_time: a.start_time.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 user_id: a.user_id.unwrap_or_default(),
                 message: a.message,
                 events,

@@ -1,0 +1,58 @@
+//! Admin-only hooks under `/_cloud` for Ferry's own tests.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::common::App;
+use super::faults::FaultInjection;
+use crate::context::resolve;
+use crate::fault::keystone_error;
+
+fn admin(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+    let ctx = headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| resolve(&app.cloud, t.trim()));
+    match ctx {
+        Some(c) if c.is_admin() => Ok(()),
+        Some(_) => Err(keystone_error(StatusCode::FORBIDDEN, "Forbidden", "Admin role required.")),
+        None => Err(keystone_error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "The request you have made requires authentication.",
+        )),
+    }
+}
+
+/// Every `POST /servers/{id}/action` received, oldest first.
+pub async fn requests(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return r;
+    }
+    let list = app.cloud.lock().requests.clone();
+    Json(json!({ "requests": list })).into_response()
+}
+
+pub async fn get_faults(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return r;
+    }
+    Json(app.cloud.faults()).into_response()
+}
+
+pub async fn put_faults(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return r;
+    }
+    match serde_json::from_slice::<FaultInjection>(&body) {
+        Ok(f) => {
+            app.cloud.set_faults(f.clone());
+            Json(f).into_response()
+        }
+        Err(e) => keystone_error(StatusCode::BAD_REQUEST, "Bad Request", &e.to_string()),
+    }
+}

@@ -1,0 +1,236 @@
+//! The whole `ferry` router, in process, against the embedded cloud over real loopback HTTP:
+//! login, the session cookie, role checks in pages and in server functions, headers.
+
+use axum::{body::Body, Router};
+use embedded_cloud::{CloudConfig, RunningCloud};
+use http::{header, Request, Response, StatusCode};
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+struct Harness {
+    app: Router,
+    _cloud: RunningCloud,
+}
+
+async fn harness() -> Harness {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cloud = embedded_cloud::start(
+        CloudConfig {
+            speed: 1000.0,
+            ..CloudConfig::default()
+        },
+        listener,
+    )
+    .await
+    .unwrap();
+    let settings = server::startup::embedded_settings(cloud.auth_url());
+    let backend = server::startup::backend_for(&settings, false).unwrap();
+    let options = LeptosOptions::builder().output_name("ferry").build();
+    Harness {
+        app: server::router(options, backend),
+        _cloud: cloud,
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+    let res: Response<Body> = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", app::model::encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Logs in through the login server function; returns the `Cookie` header to send back.
+async fn login(app: &Router, user: &str, password: &str, project: &str) -> Result<String, String> {
+    let body = form(&[
+        ("user", user),
+        ("password", password),
+        ("project", project),
+        ("domain", "Default"),
+        ("next", "/admin/instances"),
+    ]);
+    let req = Request::post("/api/login")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, headers, text) = send(app, req).await;
+    let cookie = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ferry_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string());
+    match cookie {
+        Some(c) if status.is_success() || status.is_redirection() => Ok(c),
+        _ => Err(format!("{status}: {text}")),
+    }
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut req = Request::get(path).header(header::HOST, "127.0.0.1:3000");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn admin_sees_every_projects_instances_with_hosts() {
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let (status, headers, html) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("compute1"), "host column missing");
+    for project in ["web", "analytics", "batch"] {
+        assert!(html.contains(project), "project {project} missing");
+    }
+    assert!(html.contains("Verify Resize/Migrate"));
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert!(csp.contains("'nonce-"), "{csp}");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_encrypted_httponly_and_strict() {
+    let h = harness().await;
+    let body = form(&[
+        ("user", "admin"),
+        ("password", "ferry-admin"),
+        ("project", "admin"),
+        ("domain", "Default"),
+        ("next", "/"),
+    ]);
+    let req = Request::post("/api/login")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let (_, headers, _) = send(&h.app, req).await;
+    let set = headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(set.contains("HttpOnly"), "{set}");
+    assert!(set.contains("SameSite=Strict"), "{set}");
+    assert!(set.contains("Path=/"), "{set}");
+    let value = set.split(';').next().unwrap();
+    for plain in ["token", "admin", "compute", "gAAAA"] {
+        assert!(!value.contains(plain), "cookie leaks {plain}: {value}");
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_or_missing_cookie_is_sent_to_login_and_back() {
+    let h = harness().await;
+    let (status, headers, _) = send(&h.app, get("/admin/instances?host=compute1", None)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = headers[header::LOCATION].to_str().unwrap();
+    assert!(location.starts_with("/login?next="), "{location}");
+    assert!(location.contains("compute1"), "{location}");
+
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let mut tampered = cookie.clone();
+    tampered.pop();
+    tampered.push(if cookie.ends_with('A') { 'B' } else { 'A' });
+    let (status, _, _) = send(&h.app, get("/admin/instances", Some(&tampered))).await;
+    assert_eq!(status, StatusCode::FOUND);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_in_plain_words() {
+    let h = harness().await;
+    let err = login(&h.app, "admin", "wrong", "admin").await.unwrap_err();
+    assert!(err.contains("Keystone refused the login"), "{err}");
+    assert!(!err.contains("wrong"), "the password must not be echoed: {err}");
+}
+
+#[tokio::test]
+async fn a_member_gets_no_admin_page_and_no_admin_data() {
+    let h = harness().await;
+    let cookie = login(&h.app, "member", "ferry-member", "analytics")
+        .await
+        .unwrap();
+    let (status, _, html) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("Administrator role required"));
+    assert!(!html.contains("compute1"));
+    assert!(!html.contains("data-id="));
+
+    // The server function itself refuses, whatever the UI shows.
+    let req = Request::post("/api/list_instances")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("query[limit]=50"))
+        .unwrap();
+    let (status, _, body) = send(&h.app, req).await;
+    assert!(!status.is_success(), "{status}");
+    assert!(body.contains("Administrator role required"), "{body}");
+    assert!(!body.contains("compute"), "{body}");
+}
+
+#[tokio::test]
+async fn state_changing_calls_from_another_site_are_refused() {
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let req = Request::post("/api/logout")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://evil.example")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&h.app, req).await;
+    assert!(!status.is_success(), "{status}");
+    assert!(body.contains("another site"), "{body}");
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    // The session still works.
+    let (status, _, _) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token() {
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let req = Request::post("/api/logout")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&h.app, req).await;
+    let cleared = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    // Replaying the old cookie: Keystone no longer accepts its token, so it is back to login.
+    let (status, headers, _) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(headers[header::LOCATION].to_str().unwrap().contains("expired=1"));
+}
+
+#[tokio::test]
+async fn filters_reach_nova_and_the_host_filter_is_exact() {
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let (status, _, html) = send(&h.app, get("/admin/instances?host=compute1", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-host=\"compute1\""));
+    assert!(
+        !html.contains("data-host=\"compute10\""),
+        "compute10's instances leaked into compute1's list"
+    );
+    let (_, _, html) = send(&h.app, get("/admin/instances?status=SHUTOFF", Some(&cookie))).await;
+    assert!(html.contains("Shutoff"));
+    assert!(!html.contains("data-status=\"ACTIVE\""));
+}
