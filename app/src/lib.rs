@@ -1,10 +1,12 @@
 //! Ferry's web app: routes, pages and server functions. The same code renders on the server
 //! (feature `ssr`) and hydrates in the browser (feature `hydrate`).
 
+pub mod actions;
 pub mod api;
 pub mod components;
 pub mod error;
 pub mod labels;
+pub mod migration;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

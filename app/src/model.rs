@@ -136,6 +136,8 @@ pub struct InstanceRow {
     pub created: String,
     pub age: String,
     pub fault: Option<String>,
+    /// Runs on an Ironic node: no migration actions.
+    pub bare_metal: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,6 +154,31 @@ pub struct InstancePage {
     pub prev_marker: Option<String>,
     pub projects: Vec<ProjectChoice>,
     pub hosts: Vec<String>,
+    /// Server time of the list call, RFC 3339: where live refresh starts asking for changes.
+    pub fetched_at: String,
+    /// What the user's roles allow on these rows.
+    pub caps: crate::actions::Capabilities,
+}
+
+/// What changed on the page since the last refresh.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RowRefresh {
+    /// Server time of this refresh, RFC 3339: the next refresh's `since`.
+    pub now: String,
+    pub rows: Vec<InstanceRow>,
+    /// Instances Nova deleted.
+    pub gone: Vec<String>,
+    /// Migrations that Nova accepted (202) and then failed.
+    pub failures: Vec<MigrationFailure>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MigrationFailure {
+    pub id: String,
+    pub name: String,
+    /// e.g. "web-2 stayed on compute3: No valid host was found. … (anti-affinity group web)".
+    pub message: String,
+    pub request_id: Option<String>,
 }
 
 /// Everything the instance detail page shows.

@@ -13,9 +13,7 @@ use crate::Cloud;
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub user_id: String,
-    pub user_name: String,
     pub project_id: String,
-    pub project_name: String,
     pub roles: Vec<&'static str>,
 }
 
@@ -39,9 +37,7 @@ pub fn resolve(cloud: &Cloud, token: &str) -> Option<Ctx> {
     let project = st.projects.iter().find(|p| p.id == t.project_id)?;
     Some(Ctx {
         user_id: user.id.clone(),
-        user_name: user.name.clone(),
         project_id: project.id.clone(),
-        project_name: project.name.clone(),
         roles: user.roles.clone(),
     })
 }

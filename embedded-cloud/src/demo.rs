@@ -419,7 +419,6 @@ fn instance(
         }],
         metadata,
         key_name: Some(format!("{project}-key")),
-        server_group: None,
         description: None,
         pre_resize_vm_state: None,
     };

@@ -55,9 +55,6 @@ impl Host {
     pub fn is_up(&self) -> bool {
         !self.forced_down && !self.heartbeat_lost
     }
-    pub fn is_baremetal(&self) -> bool {
-        self.hypervisor_type == "ironic"
-    }
 }
 
 /// A control-plane service that is not a compute host (scheduler, conductor).
@@ -148,7 +145,6 @@ pub struct Instance {
     pub addresses: Vec<Address>,
     pub metadata: BTreeMap<String, String>,
     pub key_name: Option<String>,
-    pub server_group: Option<String>,
     pub description: Option<String>,
     /// vm_state to return to after confirm/revert of a cold migration (active or stopped).
     pub pre_resize_vm_state: Option<&'static str>,

@@ -4,10 +4,6 @@
 use crate::context::Ctx;
 use crate::fault::{ApiResult, Fault};
 
-pub fn admin(ctx: &Ctx) -> bool {
-    ctx.is_admin()
-}
-
 /// `project_manager_or_admin`: role manager in the target's project, or admin.
 pub fn project_manager_or_admin(ctx: &Ctx, project_id: &str) -> bool {
     ctx.is_admin() || (ctx.has_role("manager") && ctx.project_id == project_id)

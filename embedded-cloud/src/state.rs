@@ -59,13 +59,6 @@ impl State {
         self.hosts.iter().find(|h| h.node_uuid == uuid)
     }
 
-    pub fn project_name(&self, id: &str) -> Option<&str> {
-        self.projects
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.as_str())
-    }
-
     pub fn migration(&self, id: u64) -> Option<&Migration> {
         self.migrations.iter().find(|m| m.id == id)
     }

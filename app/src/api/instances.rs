@@ -20,17 +20,20 @@ pub async fn list_instances(query: InstanceQuery) -> Result<InstancePage, AppErr
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
 
     let server_query = mapping::server_query(&query);
+    // Taken before the call, so a change during it is caught by the first live refresh.
+    let fetched_at = chrono::Utc::now();
     let (servers, projects, hosts) = tokio::join!(
         compute.list_servers(&server_query),
         mapping::project_names(&backend, &session),
-        mapping::compute_hosts(&backend, &session, &compute),
+        mapping::host_index(&backend, &session, &compute),
     );
     let mut page = servers.map_err(|e| upstream_error(e, "list instances"))?;
     if query.prev {
         // Paging backwards asks Nova for the reversed order; show it the right way round.
         page.servers.reverse();
     }
-    Ok(mapping::instance_page(&query, page, projects, hosts))
+    let caps = crate::actions::Capabilities::from_roles(&session.roles);
+    Ok(mapping::instance_page(&query, page, projects, hosts, fetched_at, caps))
 }
 
 /// One instance with its fields and its action log (os-instance-actions with events).
@@ -47,10 +50,11 @@ pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
-    let (server, actions, projects) = tokio::join!(
+    let (server, actions, projects, hosts) = tokio::join!(
         compute.get_server(&id),
         compute.list_instance_actions(&id),
         mapping::project_names(&backend, &session),
+        mapping::host_index(&backend, &session, &compute),
     );
     let server = server.map_err(|e| upstream_error(e, "show the instance"))?;
     let actions = actions.map_err(|e| upstream_error(e, "read the instance's action log"))?;
@@ -62,5 +66,5 @@ pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
             Err(e) => tracing::warn!(instance = %id, error = %e, "could not read action events"),
         }
     }
-    Ok(mapping::instance_detail(server, actions, details, &projects))
+    Ok(mapping::instance_detail(server, actions, details, &projects, &hosts))
 }

@@ -3,6 +3,10 @@
 
 pub mod auth;
 pub mod instances;
+pub mod migrations;
+pub mod refresh;
 
 pub use auth::*;
 pub use instances::*;
+pub use migrations::*;
+pub use refresh::*;

@@ -2,6 +2,14 @@
 
 pub mod error_view;
 pub mod hydrated;
+pub mod live_rows;
+pub mod migrate_dialog;
+pub mod more_menu;
+pub mod toasts;
 
 pub use error_view::ErrorView;
 pub use hydrated::HydrationMarker;
+pub use live_rows::{LiveRow, LiveRows};
+pub use migrate_dialog::{DialogRequest, MigrateDialog};
+pub use more_menu::MoreMenu;
+pub use toasts::{ToastRegion, Toasts};

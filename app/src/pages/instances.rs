@@ -8,10 +8,16 @@ use leptos_router::{
 };
 
 use crate::{
-    api::list_instances,
-    components::ErrorView,
+    actions::{menu, primary, Capabilities, RowAction},
+    api::{confirm_resize, list_instances},
+    components::{
+        migrate_dialog::DialogKind, DialogRequest, ErrorView, LiveRow, LiveRows, MigrateDialog,
+        MoreMenu, ToastRegion, Toasts,
+    },
+    error::AppError,
     labels::{in_flux, needs_attention, power_label, status_class, status_label, task_label},
-    model::{InstancePage, InstanceQuery, InstanceRow, PAGE_SIZES, SORT_KEYS},
+    migration::Accepted,
+    model::{InstancePage, InstanceQuery, ProjectChoice, PAGE_SIZES, SORT_KEYS},
 };
 
 /// Statuses offered by the filter, migration states included (Skyline's filter lacks them).
@@ -70,14 +76,31 @@ pub fn AdminInstances() -> impl IntoView {
 #[component]
 fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
     let empty = page.rows.is_empty();
-    let filtered = query.first_page() != InstanceQuery {
-        limit: query.limit,
-        sort: query.sort.clone(),
-        desc: query.desc,
-        ..Default::default()
+    let filtered = query.first_page()
+        != InstanceQuery {
+            limit: query.limit,
+            sort: query.sort.clone(),
+            desc: query.desc,
+            ..Default::default()
+        };
+    let caps = page.caps;
+    let toasts = Toasts::new();
+    let dialog = RwSignal::new(None::<DialogRequest>);
+    let rows: Vec<(String, LiveRow)> = page
+        .rows
+        .into_iter()
+        .map(|r| (r.id.clone(), LiveRow::new(r)))
+        .collect();
+    let live = LiveRows::start(rows.clone(), page.fetched_at.clone(), toasts);
+    let on_accepted = {
+        let live = live.clone();
+        Callback::new(move |(id, accepted): (String, Accepted)| {
+            live.kick(&id);
+            toasts.success(accepted.message);
+        })
     };
     view! {
-        <FilterBar query=query.clone() page=page.clone() />
+        <FilterBar query=query.clone() page_hosts=page.hosts page_projects=page.projects />
         <div class="table-wrap">
             <table class="instances">
                 <thead>
@@ -91,10 +114,18 @@ fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
                         <SortHeader query=query.clone() key="task" />
                         <th scope="col">"Power state"</th>
                         <SortHeader query=query.clone() key="age" />
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
                     </tr>
                 </thead>
                 <tbody>
-                    {page.rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
+                    {rows
+                        .into_iter()
+                        .map(|(_, live_row)| {
+                            view! { <Row live=live_row caps dialog toasts on_accepted /> }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -108,47 +139,143 @@ fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
             </p>
         </Show>
         <Pager query page_next=page.next_marker page_prev=page.prev_marker />
+        <MigrateDialog request=dialog on_accepted />
+        <ToastRegion toasts />
     }
 }
 
 #[component]
-fn Row(row: InstanceRow) -> impl IntoView {
-    let flux = in_flux(&row.status, row.task.as_deref());
-    let attention = needs_attention(&row.status);
-    let href = format!("/admin/instances/{}", row.id);
+fn Row(
+    live: LiveRow,
+    caps: Capabilities,
+    dialog: RwSignal<Option<DialogRequest>>,
+    toasts: Toasts,
+    on_accepted: Callback<(String, Accepted)>,
+) -> impl IntoView {
+    let row = live.row;
+    let (id, name) = row.with_untracked(|r| (r.id.clone(), r.name.clone()));
+    let status = move || row.with(|r| r.status.clone());
+    let flux = move || row.with(|r| in_flux(&r.status, r.task.as_deref()));
+    let attention = move || row.with(|r| needs_attention(&r.status));
+    let entries = Signal::derive(move || {
+        row.with(|r| menu(&r.status, r.task.as_deref(), r.bare_metal, caps))
+    });
+    let primary_entry = move || row.with(|r| primary(&r.status, r.task.as_deref(), r.bare_metal, caps));
+    let confirming = RwSignal::new(false);
+    let on_pick = {
+        let id = id.clone();
+        Callback::new(move |action: RowAction| {
+            let r = row.get_untracked();
+            let kind = match action {
+                RowAction::LiveMigrate => DialogKind::Live,
+                RowAction::Migrate => DialogKind::Cold,
+                RowAction::RevertResize => DialogKind::Revert,
+                RowAction::ConfirmResize => {
+                    confirm(id.clone(), confirming, toasts, on_accepted);
+                    return;
+                }
+            };
+            live.failure.set(None);
+            dialog.set(Some(DialogRequest {
+                kind,
+                id: r.id.clone(),
+                name: r.name.clone(),
+                host: r.host.clone(),
+                return_focus: format!("more-{}", r.id),
+            }));
+        })
+    };
+    let href = format!("/admin/instances/{id}");
+    let name_text = name.clone();
+    let confirm_id = id.clone();
     view! {
         <tr
-            data-id=row.id.clone()
-            data-status=row.status.clone()
-            data-host=row.host.clone().unwrap_or_default()
+            data-id=id.clone()
+            data-status=status
+            data-host=move || row.with(|r| r.host.clone().unwrap_or_default())
             class:flux=flux
             class:attention=attention
+            hidden=move || live.gone.get()
         >
             <td class="name">
-                <A href=href>{row.name.clone()}</A>
-                {row.locked.then(|| view! { <span class="tag" title="Locked">"locked"</span> })}
+                <A href=href>{name_text}</A>
+                {move || row.with(|r| r.locked).then(|| view! { <span class="tag" title="Locked">"locked"</span> })}
             </td>
-            <td>{row.project.clone()}</td>
-            <td class="mono">{row.host.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>{move || row.with(|r| r.project.clone())}</td>
+            <td class="mono host">{move || row.with(|r| r.host.clone().unwrap_or_else(|| "—".into()))}</td>
             <td class="mono ips">
-                {row.addresses.iter().map(|a| view! { <div>{a.clone()}</div> }).collect_view()}
+                {move || row.with(|r| r.addresses.iter().map(|a| view! { <div>{a.clone()}</div> }).collect_view())}
             </td>
-            <td>{row.flavor.clone()}</td>
-            <td>
-                <span class=status_class(&row.status)>{status_label(&row.status)}</span>
-                {attention
-                    .then(|| {
-                        view! {
-                            <span class="action-required" title="Action required">
-                                "!"
-                            </span>
-                        }
-                    })}
+            <td>{move || row.with(|r| r.flavor.clone())}</td>
+            <td class="status">
+                <span class=move || status_class(&status())>{move || status_label(&status())}</span>
+                {move || {
+                    attention()
+                        .then(|| {
+                            view! {
+                                <span class="action-required" title="Action required">
+                                    "!"
+                                </span>
+                            }
+                        })
+                }}
+                {move || live.failure.get().map(|f| view! { <div class="row-failure">{f}</div> })}
             </td>
-            <td class:busy=row.task.is_some()>{task_label(row.task.as_deref())}</td>
-            <td>{power_label(row.power_state)}</td>
-            <td title=row.created.clone()>{row.age.clone()}</td>
+            <td class:busy=move || row.with(|r| r.task.is_some())>
+                {move || row.with(|r| task_label(r.task.as_deref()))}
+            </td>
+            <td>{move || row.with(|r| power_label(r.power_state))}</td>
+            <td title=move || row.with(|r| r.created.clone())>{move || row.with(|r| r.age.clone())}</td>
+            <td class="actions">
+                {move || {
+                    let confirm_id = confirm_id.clone();
+                    primary_entry()
+                        .map(|e| {
+                            let disabled_reason = e.disabled.clone();
+                            view! {
+                                <button
+                                    type="button"
+                                    class="primary small"
+                                    disabled=move || disabled_reason.is_some() || confirming.get()
+                                    title=e.disabled.clone()
+                                    on:click=move |_| confirm(confirm_id.clone(), confirming, toasts, on_accepted)
+                                >
+                                    {move || if confirming.get() { "Confirming…" } else { "Confirm" }}
+                                </button>
+                            }
+                        })
+                }}
+                <MoreMenu key=id.clone() label=name entries open=live.menu_open on_pick />
+            </td>
         </tr>
+    }
+}
+
+/// Confirm runs at once (it only finishes what the operator started), locked while in flight.
+fn confirm(id: String, busy: RwSignal<bool>, toasts: Toasts, on_accepted: Callback<(String, Accepted)>) {
+    if busy.get_untracked() {
+        return;
+    }
+    busy.set(true);
+    leptos::task::spawn_local(async move {
+        match confirm_resize(id.clone()).await {
+            Ok(accepted) => on_accepted.run((id, accepted)),
+            Err(e) => toasts.failure(e.to_string(), error_details(&e)),
+        }
+        busy.try_set(false);
+    });
+}
+
+fn error_details(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Upstream(f) => Some(format!(
+            "{} answered {}: {}\nRequest id: {}",
+            f.service,
+            f.status.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into()),
+            f.message,
+            f.request_id.clone().unwrap_or_else(|| "—".into())
+        )),
+        _ => None,
     }
 }
 
@@ -191,7 +318,11 @@ fn SortHeader(query: InstanceQuery, key: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn FilterBar(query: InstanceQuery, page: InstancePage) -> impl IntoView {
+fn FilterBar(
+    query: InstanceQuery,
+    page_hosts: Vec<String>,
+    page_projects: Vec<ProjectChoice>,
+) -> impl IntoView {
     let size = query.page_size();
     view! {
         <Form method="GET" action="" attr:class="filters" attr:role="search">
@@ -202,8 +333,7 @@ fn FilterBar(query: InstanceQuery, page: InstancePage) -> impl IntoView {
                 "Host"
                 <select name="host">
                     <option value="">"Any host"</option>
-                    {page
-                        .hosts
+                    {page_hosts
                         .iter()
                         .map(|h| {
                             view! {
@@ -219,8 +349,7 @@ fn FilterBar(query: InstanceQuery, page: InstancePage) -> impl IntoView {
                 "Project"
                 <select name="project">
                     <option value="">"Any project"</option>
-                    {page
-                        .projects
+                    {page_projects
                         .iter()
                         .map(|p| {
                             view! {

@@ -33,8 +33,8 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     /// Project id → name, per identity endpoint; names rarely change, a minute is fresh enough.
     pub project_names: TtlCache<Vec<(String, String)>>,
-    /// Compute hosts for the host filter, per compute endpoint.
-    pub compute_hosts: TtlCache<Vec<String>>,
+    /// Compute hosts (and which are bare metal), per compute endpoint.
+    pub compute_hosts: TtlCache<super::mapping::HostIndex>,
 }
 
 impl std::ops::Deref for Backend {

@@ -8,6 +8,7 @@ use openstack_client::compute::{
 
 use super::{session::Session, Backend};
 use crate::{
+    actions::Capabilities,
     labels::{power_label, status_label, task_label},
     model::{
         ActionEvent, ActionLogEntry, InstanceDetail, InstancePage, InstanceQuery, InstanceRow,
@@ -83,38 +84,56 @@ pub async fn project_names(backend: &Backend, session: &Session) -> Vec<(String,
     }
 }
 
-/// Compute service hosts for the host filter, cached for a minute.
-pub async fn compute_hosts(backend: &Backend, session: &Session, compute: &Compute) -> Vec<String> {
+/// The compute hosts (for the host filter) and which of them are Ironic (bare metal).
+#[derive(Clone, Debug, Default)]
+pub struct HostIndex {
+    pub hosts: Vec<String>,
+    pub bare_metal: Vec<String>,
+}
+
+/// The host index, from os-services and os-hypervisors, cached for a minute.
+pub async fn host_index(backend: &Backend, session: &Session, compute: &Compute) -> HostIndex {
     let key = session.compute_url.clone();
     if let Some(hit) = backend.compute_hosts.get(&key) {
         return hit;
     }
-    match compute.list_services(Some("nova-compute")).await {
-        Ok(services) => {
-            let mut hosts: Vec<String> = services.into_iter().map(|s| s.host).collect();
-            hosts.sort();
-            hosts.dedup();
-            backend.compute_hosts.put(&key, hosts.clone());
-            hosts
+    let (services, hypervisors) = tokio::join!(
+        compute.list_services(Some("nova-compute")),
+        compute.list_hypervisors()
+    );
+    let (services, hypervisors) = match (services, hypervisors) {
+        (Ok(s), Ok(h)) => (s, h),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "could not list compute hosts for the host filter");
+            return HostIndex::default();
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "could not list compute services for the host filter");
-            Vec::new()
-        }
-    }
+    };
+    let mut hosts: Vec<String> = services.into_iter().map(|s| s.host).collect();
+    hosts.sort();
+    hosts.dedup();
+    let bare_metal = hypervisors
+        .iter()
+        .filter(|h| super::hosts::is_bare_metal(h))
+        .filter_map(|h| h.service.as_ref().map(|s| s.host.clone()))
+        .collect();
+    let index = HostIndex { hosts, bare_metal };
+    backend.compute_hosts.put(&key, index.clone());
+    index
 }
 
 pub fn instance_page(
     query: &InstanceQuery,
     page: ServerPage,
     projects: Vec<(String, String)>,
-    hosts: Vec<String>,
+    hosts: HostIndex,
+    fetched_at: DateTime<Utc>,
+    caps: Capabilities,
 ) -> InstancePage {
     let more = page.next_marker.is_some();
     let rows: Vec<InstanceRow> = page
         .servers
         .into_iter()
-        .map(|s| row(s, &projects))
+        .map(|s| row(s, &projects, &hosts))
         .collect();
     let first = rows.first().map(|r| r.id.clone());
     let last = rows.last().map(|r| r.id.clone());
@@ -135,11 +154,13 @@ pub fn instance_page(
             .into_iter()
             .map(|(id, name)| ProjectChoice { id, name })
             .collect(),
-        hosts,
+        hosts: hosts.hosts,
+        fetched_at: fetched_at.to_rfc3339(),
+        caps,
     }
 }
 
-pub fn row(s: Server, projects: &[(String, String)]) -> InstanceRow {
+pub fn row(s: Server, projects: &[(String, String)], hosts: &HostIndex) -> InstanceRow {
     let project = projects
         .iter()
         .find(|(id, _)| *id == s.tenant_id)
@@ -176,6 +197,10 @@ pub fn row(s: Server, projects: &[(String, String)]) -> InstanceRow {
         created: s.created.map(|c| c.to_rfc3339()).unwrap_or_default(),
         age: s.created.map(|c| age(c, Utc::now())).unwrap_or_default(),
         fault: s.fault.as_ref().map(|f| f.message.clone()),
+        bare_metal: s
+            .host
+            .as_ref()
+            .is_some_and(|h| hosts.bare_metal.contains(h)),
     }
 }
 
@@ -202,6 +227,7 @@ pub fn instance_detail(
     actions: Vec<InstanceAction>,
     details: Vec<InstanceActionDetail>,
     projects: &[(String, String)],
+    hosts: &HostIndex,
 ) -> InstanceDetail {
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut add = |k: &str, v: String| fields.push((k.to_string(), v));
@@ -288,7 +314,7 @@ pub fn instance_detail(
         })
         .collect();
     InstanceDetail {
-        row: row(s, projects),
+        row: row(s, projects, hosts),
         fields,
         actions,
     }

@@ -3,6 +3,9 @@
 
 pub mod backend;
 pub mod cache;
+pub mod failures;
+pub mod guard;
+pub mod hosts;
 pub mod limiter;
 pub mod mapping;
 pub mod security;

@@ -220,6 +220,11 @@ fn token_body(app: &App, st: &CloudState, t: &Token, catalog: bool) -> Value {
 
 /// One region, every interface pointing at the same listener.
 pub fn service_catalog(app: &App) -> Value {
+    catalog_with(app, true)
+}
+
+/// `/v3/auth/catalog` lists endpoints without `region_id`, tokens with it.
+fn catalog_with(app: &App, region_id: bool) -> Value {
     let services = [
         ("identity", "keystone", format!("{}/identity", app.base)),
         ("compute", "nova", format!("{}/compute/v2.1", app.base)),
@@ -234,13 +239,16 @@ pub fn service_catalog(app: &App) -> Value {
                 let endpoints: Vec<Value> = ["public", "internal", "admin"]
                     .iter()
                     .map(|iface| {
-                        json!({
+                        let mut e = json!({
                             "id": gen.hex32(),
                             "interface": iface,
                             "region": "RegionOne",
-                            "region_id": "RegionOne",
                             "url": url,
-                        })
+                        });
+                        if let (true, Some(o)) = (region_id, e.as_object_mut()) {
+                            o.insert("region_id".into(), json!("RegionOne"));
+                        }
+                        e
                     })
                     .collect();
                 json!({"endpoints": endpoints, "id": gen.hex32(), "name": name, "type": kind})
@@ -393,6 +401,18 @@ pub async fn users(State(app): State<App>, headers: HeaderMap) -> Response {
     Json(json!({
         "users": users,
         "links": {"self": format!("{}/identity/v3/users", app.base), "previous": null, "next": null},
+    }))
+    .into_response()
+}
+
+/// `GET /v3/auth/catalog`: the caller's service catalog.
+pub async fn catalog(State(app): State<App>, headers: HeaderMap) -> Response {
+    if caller(&app, &headers).is_none() {
+        return unauthorized();
+    }
+    Json(json!({
+        "catalog": catalog_with(&app, false),
+        "links": {"self": format!("{}/identity/v3/auth/catalog", app.base), "previous": null, "next": null},
     }))
     .into_response()
 }

@@ -65,7 +65,7 @@ fn rows(st: &CloudState, mv: Mv) -> Vec<Row> {
             reason: None,
             up: true,
             forced_down: false,
-            updated_at: clock::iso_micro(&clock::now()),
+            updated_at: clock::iso_micro(&s.updated_at),
         })
         .collect();
     out.extend(st.hosts.iter().map(|h| compute_row(h, mv)));

@@ -712,13 +712,32 @@ impl Compute {
     /// `GET /os-hypervisors/detail` at `min(max, 2.88)`, following `next`
     /// links. From 2.88 usage fields are `None` (use Placement).
     pub async fn list_hypervisors(&self) -> Result<Vec<Hypervisor>, Error> {
+        self.hypervisors(false).await
+    }
+
+    /// Like [`Compute::list_hypervisors`], with each hypervisor's servers (`with_servers`,
+    /// ≥ 2.53), which is how instance counts are known once 2.88 removed `running_vms`.
+    pub async fn list_hypervisors_with_servers(&self) -> Result<Vec<Hypervisor>, Error> {
+        let with = self.version_for(versions::HYPERVISORS) >= Microversion::new(2, 53);
+        self.hypervisors(with).await
+    }
+
+    async fn hypervisors(&self, with_servers: bool) -> Result<Vec<Hypervisor>, Error> {
         let mv = self.version_for(versions::HYPERVISORS);
         let mut out: Vec<Hypervisor> = Vec::new();
         let mut marker: Option<String> = None;
         for _ in 0..1000 {
-            let path = match &marker {
-                Some(m) => format!("/os-hypervisors/detail?marker={}", enc(m)),
-                None => "/os-hypervisors/detail".to_string(),
+            let mut query = Vec::new();
+            if with_servers {
+                query.push("with_servers=true".to_string());
+            }
+            if let Some(m) = &marker {
+                query.push(format!("marker={}", enc(m)));
+            }
+            let path = if query.is_empty() {
+                "/os-hypervisors/detail".to_string()
+            } else {
+                format!("/os-hypervisors/detail?{}", query.join("&"))
             };
             let reply = self
                 .call(Method::GET, &path, mv, None, "list hypervisors".into())

@@ -1,0 +1,189 @@
+//! Which migration actions a row offers, from the instance's state and the user's roles.
+//! One function decides, so the menu, the primary button and the server functions agree.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowAction {
+    LiveMigrate,
+    Migrate,
+    ConfirmResize,
+    RevertResize,
+}
+
+impl RowAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            RowAction::LiveMigrate => "Live Migrate",
+            RowAction::Migrate => "Migrate",
+            RowAction::ConfirmResize => "Confirm Resize/Migrate",
+            RowAction::RevertResize => "Revert Resize/Migrate",
+        }
+    }
+}
+
+/// What the user's roles allow, following Nova 34's default policies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// `migrate` / `migrate_live` without a host: project manager or admin.
+    pub migrate: bool,
+    /// `migrate:host` / `migrate_live:host`: admin only.
+    pub choose_host: bool,
+    /// `confirm_resize` / `revert_resize`: project member or admin.
+    pub confirm: bool,
+}
+
+impl Capabilities {
+    pub fn from_roles(roles: &[String]) -> Self {
+        let has = |r: &str| roles.iter().any(|x| x.eq_ignore_ascii_case(r));
+        let admin = has("admin");
+        let manager = has("manager");
+        Capabilities {
+            migrate: admin || manager,
+            choose_host: admin,
+            // Confirm/revert only make sense to someone who can see the migration happen.
+            confirm: admin || manager,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuEntry {
+    pub action: RowAction,
+    /// Shown but not clickable, with the reason as its description.
+    pub disabled: Option<String>,
+}
+
+/// The migration entries of a row's More menu, in display order.
+pub fn menu(status: &str, task: Option<&str>, bare_metal: bool, caps: Capabilities) -> Vec<MenuEntry> {
+    let mut entries = Vec::new();
+    if bare_metal {
+        return entries;
+    }
+    let idle = task.is_none();
+    if caps.confirm && status == "VERIFY_RESIZE" {
+        let disabled = match task {
+            None => None,
+            Some("resize_confirming") => Some("Nova is already confirming this migration.".to_string()),
+            Some("resize_reverting") => Some("Nova is already reverting this migration.".to_string()),
+            Some(other) => Some(format!("Nova is busy with this instance ({other}).")),
+        };
+        for action in [RowAction::ConfirmResize, RowAction::RevertResize] {
+            entries.push(MenuEntry {
+                action,
+                disabled: disabled.clone(),
+            });
+        }
+    }
+    if caps.migrate && idle {
+        if matches!(status, "ACTIVE" | "PAUSED") {
+            entries.push(MenuEntry {
+                action: RowAction::LiveMigrate,
+                disabled: None,
+            });
+        }
+        if matches!(status, "ACTIVE" | "SHUTOFF") {
+            entries.push(MenuEntry {
+                action: RowAction::Migrate,
+                disabled: None,
+            });
+        }
+    }
+    entries
+}
+
+/// The action that becomes the row's primary button: Confirm while Nova waits for it.
+pub fn primary(status: &str, task: Option<&str>, bare_metal: bool, caps: Capabilities) -> Option<MenuEntry> {
+    menu(status, task, bare_metal, caps)
+        .into_iter()
+        .find(|e| e.action == RowAction::ConfirmResize)
+}
+
+/// Whether the server must refuse `action` for this state (the UI never offers it then).
+pub fn allowed(action: RowAction, status: &str, task: Option<&str>, bare_metal: bool, caps: Capabilities) -> bool {
+    menu(status, task, bare_metal, caps)
+        .iter()
+        .any(|e| e.action == action && e.disabled.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RowAction::*;
+
+    const ADMIN: Capabilities = Capabilities {
+        migrate: true,
+        choose_host: true,
+        confirm: true,
+    };
+
+    fn offered(status: &str, task: Option<&str>) -> Vec<(RowAction, bool)> {
+        menu(status, task, false, ADMIN)
+            .into_iter()
+            .map(|e| (e.action, e.disabled.is_none()))
+            .collect()
+    }
+
+    #[test]
+    fn each_entry_appears_for_exactly_its_states() {
+        let table: &[(&str, Option<&str>, &[(RowAction, bool)])] = &[
+            ("ACTIVE", None, &[(LiveMigrate, true), (Migrate, true)]),
+            ("PAUSED", None, &[(LiveMigrate, true)]),
+            ("SHUTOFF", None, &[(Migrate, true)]),
+            ("VERIFY_RESIZE", None, &[(ConfirmResize, true), (RevertResize, true)]),
+            ("VERIFY_RESIZE", Some("resize_confirming"), &[(ConfirmResize, false), (RevertResize, false)]),
+            ("REVERT_RESIZE", Some("resize_reverting"), &[]),
+            ("ACTIVE", Some("migrating"), &[]),
+            ("MIGRATING", Some("migrating"), &[]),
+            ("RESIZE", Some("resize_prep"), &[]),
+            ("RESIZE", Some("resize_migrating"), &[]),
+            ("ERROR", None, &[]),
+            ("SUSPENDED", None, &[]),
+            ("BUILD", Some("spawning"), &[]),
+            ("SHELVED_OFFLOADED", None, &[]),
+            ("ACTIVE", Some("powering-off"), &[]),
+            ("SHUTOFF", Some("powering-on"), &[]),
+            ("PAUSED", Some("unpausing"), &[]),
+        ];
+        for (status, task, expected) in table {
+            assert_eq!(offered(status, *task), expected.to_vec(), "{status} / {task:?}");
+        }
+    }
+
+    #[test]
+    fn bare_metal_gets_nothing() {
+        for status in ["ACTIVE", "SHUTOFF", "PAUSED", "VERIFY_RESIZE"] {
+            assert!(menu(status, None, true, ADMIN).is_empty());
+        }
+    }
+
+    #[test]
+    fn roles_decide() {
+        let member = Capabilities::from_roles(&["member".into(), "reader".into()]);
+        assert_eq!(member, Capabilities::default());
+        assert!(menu("ACTIVE", None, false, member).is_empty());
+        assert!(menu("VERIFY_RESIZE", None, false, member).is_empty());
+
+        let manager = Capabilities::from_roles(&["manager".into(), "member".into()]);
+        assert!(manager.migrate && !manager.choose_host && manager.confirm);
+        assert_eq!(menu("ACTIVE", None, false, manager).len(), 2);
+
+        let admin = Capabilities::from_roles(&["Admin".into()]);
+        assert_eq!(admin, ADMIN);
+    }
+
+    #[test]
+    fn confirm_is_primary_only_in_verify_resize() {
+        assert_eq!(primary("VERIFY_RESIZE", None, false, ADMIN).map(|e| e.action), Some(ConfirmResize));
+        let busy = primary("VERIFY_RESIZE", Some("resize_confirming"), false, ADMIN).unwrap();
+        assert!(busy.disabled.is_some());
+        assert_eq!(primary("ACTIVE", None, false, ADMIN), None);
+    }
+
+    #[test]
+    fn the_server_refuses_what_the_menu_does_not_offer() {
+        assert!(allowed(LiveMigrate, "PAUSED", None, false, ADMIN));
+        assert!(!allowed(LiveMigrate, "SHUTOFF", None, false, ADMIN));
+        assert!(!allowed(ConfirmResize, "VERIFY_RESIZE", Some("resize_confirming"), false, ADMIN));
+    }
+}

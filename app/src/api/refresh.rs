@@ -1,0 +1,63 @@
+//! Live rows: what changed on the page since the last look, in one Nova call
+//! (`changes-since`), plus the cause of any migration that Nova accepted and then failed.
+
+use leptos::prelude::*;
+
+use crate::{error::AppError, model::RowRefresh};
+
+/// `ids`: the rows on the page; `flux`: those that were moving at the last look;
+/// `since`: the previous refresh's (or the page's) server time.
+#[server(endpoint = "refresh_rows")]
+pub async fn refresh_rows(ids: Vec<String>, flux: Vec<String>, since: String) -> Result<RowRefresh, AppError> {
+    use crate::{
+        labels::in_flux,
+        server::{failures::migration_failure, mapping, session::require_admin, upstream::upstream_error},
+    };
+    use chrono::{DateTime, Duration, Utc};
+    use openstack_client::compute::{Compute, ServerQuery};
+
+    let backend = crate::server::backend()?;
+    let session = require_admin(&backend)?;
+    if ids.len() > 500 || flux.len() > 500 {
+        return Err(AppError::BadRequest("Too many rows to refresh at once.".into()));
+    }
+    let since = DateTime::parse_from_rfc3339(&since)
+        .map_err(|_| AppError::BadRequest("The refresh time is not a timestamp.".into()))?
+        .with_timezone(&Utc);
+    let now = Utc::now();
+    let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
+        .await
+        .map_err(|e| upstream_error(e, "reach the Compute service"))?;
+    // A few seconds of overlap absorb clock skew between Ferry and Nova; a row seen twice is harmless.
+    let query = ServerQuery {
+        all_tenants: true,
+        changes_since: Some(since - Duration::seconds(5)),
+        limit: Some(1000),
+        ..ServerQuery::default()
+    };
+    let (changed, projects, hosts) = tokio::join!(
+        compute.list_servers(&query),
+        mapping::project_names(&backend, &session),
+        mapping::host_index(&backend, &session, &compute),
+    );
+    let changed = changed.map_err(|e| upstream_error(e, "refresh the instance list"))?;
+    let mut out = RowRefresh {
+        now: now.to_rfc3339(),
+        ..RowRefresh::default()
+    };
+    for server in changed.servers.into_iter().filter(|s| ids.contains(&s.id)) {
+        if matches!(server.status.as_str(), "DELETED" | "SOFT_DELETED") {
+            out.gone.push(server.id.clone());
+            continue;
+        }
+        let row = mapping::row(server, &projects, &hosts);
+        let settled = !in_flux(&row.status, row.task.as_deref());
+        if settled && flux.contains(&row.id) {
+            if let Some(failure) = migration_failure(&compute, &row, since).await {
+                out.failures.push(failure);
+            }
+        }
+        out.rows.push(row);
+    }
+    Ok(out)
+}
