@@ -20,8 +20,11 @@ use leptos_router::{
 };
 
 use pages::{
-    instance_detail::InstanceDetailPage, instances::AdminInstances, layout::Layout,
-    login::LoginPage, Home, NotFound,
+    instance_detail::{InstanceDetailPage, ProjectInstanceDetailPage},
+    instances::{AdminInstances, ProjectInstances},
+    layout::Layout,
+    login::LoginPage,
+    Home, NotFound,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -63,6 +66,12 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("admin/instances/:id")
                         view=InstanceDetailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("project/instances") view=ProjectInstances ssr=SsrMode::Async />
+                    <Route
+                        path=path!("project/instances/:id")
+                        view=ProjectInstanceDetailPage
                         ssr=SsrMode::Async
                     />
                 </ParentRoute>

@@ -20,6 +20,25 @@ impl SessionInfo {
     }
 }
 
+/// Whose instances a list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ListScope {
+    /// Every project's (admin): `/admin/instances`.
+    #[default]
+    AllProjects,
+    /// The logged-in project's (project manager): `/project/instances`.
+    MyProject,
+}
+
+impl ListScope {
+    pub fn base_path(self) -> &'static str {
+        match self {
+            ListScope::AllProjects => "/admin/instances",
+            ListScope::MyProject => "/project/instances",
+        }
+    }
+}
+
 /// Filters, sorting and paging of the admin instance list, as they appear in the page URL.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -44,7 +44,10 @@ test("logout, then the back button, shows no data", async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
   await expect(page.locator("table.instances")).toHaveCount(0);
   // And a fresh load of the list is refused too.
-  const response = await page.request.get("/admin/instances", { maxRedirects: 0 });
+  const response = await page.request.get("/admin/instances", {
+    maxRedirects: 0,
+    headers: { accept: "text/html" },
+  });
   expect(response.status()).toBe(302);
 });
 

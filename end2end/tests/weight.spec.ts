@@ -5,8 +5,15 @@ import { gzipSync } from "node:zlib";
 
 // The release build's first-load weight (WASM + JS + CSS, gzip -9). Sizes are deterministic for
 // a given source, so this is a budget, not a timing. It only moves down, or up with a reason
-// written here. Goal: 250 KB (Skyline's admin instance page: 2,457 KB; Horizon: 631 KB + fonts).
-const BUDGET_GZIP_BYTES = 250 * 1024;
+// written here.
+//
+// Goal: 250 KB (Skyline's admin instance page: 2,457 KB; Horizon: 631 KB + fonts). NOT MET yet:
+// full hydration of the list, the More menu, the dialogs and live rows measures about 467 KB
+// (2026-11-22, with erase_components). Budget history:
+//   480 KB, 2026-11-22: first measurement of the full migration UI; the way down is Leptos
+//   islands (hydrate only the menu, dialogs and live rows, not the router and every page).
+const GOAL_GZIP_BYTES = 250 * 1024;
+const BUDGET_GZIP_BYTES = 480 * 1024;
 
 test("first-load assets stay within the page-weight budget", async ({ page }) => {
   const pkg = join(__dirname, "..", "..", "target", "site", "pkg");
@@ -20,7 +27,10 @@ test("first-load assets stay within the page-weight budget", async ({ page }) =>
     total += gz;
     lines.push(`${f}: ${raw.length} B raw, ${gz} B gzip`);
   }
-  console.log(`page weight: ${lines.join("; ")}; total ${total} B gzip`);
+  console.log(
+    `page weight: ${lines.join("; ")}; total ${total} B gzip ` +
+      `(budget ${BUDGET_GZIP_BYTES} B, goal ${GOAL_GZIP_BYTES} B: ${total <= GOAL_GZIP_BYTES ? "met" : "not met"})`,
+  );
   expect(total).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
 
   // What the browser actually fetches on a first load matches the files measured above.

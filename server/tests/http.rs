@@ -79,7 +79,10 @@ async fn login(app: &Router, user: &str, password: &str, project: &str) -> Resul
 }
 
 fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut req = Request::get(path).header(header::HOST, "127.0.0.1:3000");
+    // Browsers' navigations accept text/html; that is what makes redirects real 302s.
+    let mut req = Request::get(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ACCEPT, "text/html");
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }

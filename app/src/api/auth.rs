@@ -33,7 +33,8 @@ pub fn safe_next(next: &str) -> String {
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.starts_with("/login")
-        && !next.chars().any(|c| c.is_control());
+        // It becomes a Location header: visible ASCII only (the URL arrives percent-encoded).
+        && next.chars().all(|c| c.is_ascii_graphic());
     if ok {
         next.to_string()
     } else {
@@ -171,5 +172,8 @@ mod tests {
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next("/login?next=/x"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/admin/instances?name=caf\u{e9}"), "/");
+        assert_eq!(safe_next("/a b"), "/");
+        assert_eq!(safe_next("/admin/instances?name=caf%C3%A9"), "/admin/instances?name=caf%C3%A9");
     }
 }

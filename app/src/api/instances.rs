@@ -4,22 +4,22 @@ use leptos::prelude::*;
 
 use crate::{
     error::AppError,
-    model::{InstanceDetail, InstancePage, InstanceQuery},
+    model::{InstanceDetail, InstancePage, InstanceQuery, ListScope},
 };
 
-/// One page of every project's instances, filtered and sorted by Nova itself.
+/// One page of instances (every project's, or the user's project's), filtered and sorted by Nova.
 #[server(endpoint = "list_instances")]
-pub async fn list_instances(query: InstanceQuery) -> Result<InstancePage, AppError> {
-    use crate::server::{mapping, session::require_admin, upstream::upstream_error};
+pub async fn list_instances(query: InstanceQuery, scope: ListScope) -> Result<InstancePage, AppError> {
+    use crate::server::{mapping, session::require_scope, upstream::upstream_error};
     use openstack_client::compute::Compute;
 
     let backend = crate::server::backend()?;
-    let session = require_admin(&backend)?;
+    let session = require_scope(&backend, scope)?;
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
 
-    let server_query = mapping::server_query(&query);
+    let server_query = mapping::server_query(&query, scope);
     // Taken before the call, so a change during it is caught by the first live refresh.
     let fetched_at = chrono::Utc::now();
     let (servers, projects, hosts) = tokio::join!(
@@ -38,12 +38,12 @@ pub async fn list_instances(query: InstanceQuery) -> Result<InstancePage, AppErr
 
 /// One instance with its fields and its action log (os-instance-actions with events).
 #[server(endpoint = "get_instance")]
-pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
-    use crate::server::{mapping, session::require_admin, upstream::upstream_error};
+pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail, AppError> {
+    use crate::server::{mapping, session::require_scope, upstream::upstream_error};
     use openstack_client::compute::Compute;
 
     let backend = crate::server::backend()?;
-    let session = require_admin(&backend)?;
+    let session = require_scope(&backend, scope)?;
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(AppError::BadRequest(format!("“{id}” is not an instance id.")));
     }

@@ -3,21 +3,29 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, model::RowRefresh};
+use crate::{
+    error::AppError,
+    model::{ListScope, RowRefresh},
+};
 
 /// `ids`: the rows on the page; `flux`: those that were moving at the last look;
 /// `since`: the previous refresh's (or the page's) server time.
 #[server(endpoint = "refresh_rows")]
-pub async fn refresh_rows(ids: Vec<String>, flux: Vec<String>, since: String) -> Result<RowRefresh, AppError> {
+pub async fn refresh_rows(
+    ids: Vec<String>,
+    flux: Vec<String>,
+    since: String,
+    scope: ListScope,
+) -> Result<RowRefresh, AppError> {
     use crate::{
         labels::in_flux,
-        server::{failures::migration_failure, mapping, session::require_admin, upstream::upstream_error},
+        server::{failures::migration_failure, mapping, session::require_scope, upstream::upstream_error},
     };
     use chrono::{DateTime, Duration, Utc};
     use openstack_client::compute::{Compute, ServerQuery};
 
     let backend = crate::server::backend()?;
-    let session = require_admin(&backend)?;
+    let session = require_scope(&backend, scope)?;
     if ids.len() > 500 || flux.len() > 500 {
         return Err(AppError::BadRequest("Too many rows to refresh at once.".into()));
     }
@@ -30,7 +38,7 @@ pub async fn refresh_rows(ids: Vec<String>, flux: Vec<String>, since: String) ->
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
     // A few seconds of overlap absorb clock skew between Ferry and Nova; a row seen twice is harmless.
     let query = ServerQuery {
-        all_tenants: true,
+        all_tenants: scope == ListScope::AllProjects,
         changes_since: Some(since - Duration::seconds(5)),
         limit: Some(1000),
         ..ServerQuery::default()
@@ -53,7 +61,8 @@ pub async fn refresh_rows(ids: Vec<String>, flux: Vec<String>, since: String) ->
         let row = mapping::row(server, &projects, &hosts);
         let settled = !in_flux(&row.status, row.task.as_deref());
         if settled && flux.contains(&row.id) {
-            if let Some(failure) = migration_failure(&compute, &row, since).await {
+            let project = (!session.is_admin()).then(|| session.project_id.clone());
+            if let Some(failure) = migration_failure(&compute, &row, since, project).await {
                 out.failures.push(failure);
             }
         }

@@ -18,7 +18,7 @@ use crate::{
     api::refresh_rows,
     components::Toasts,
     labels::in_flux,
-    model::InstanceRow,
+    model::{InstanceRow, ListScope},
 };
 
 /// One row's live state on the page.
@@ -67,11 +67,13 @@ pub struct LiveRows {
     clock: Arc<Mutex<Clock>>,
     alive: Arc<AtomicBool>,
     since: Arc<Mutex<String>>,
+    scope: ListScope,
 }
 
 impl LiveRows {
-    pub fn start(rows: Vec<(String, LiveRow)>, since: String, toasts: Toasts) -> Self {
+    pub fn start(rows: Vec<(String, LiveRow)>, since: String, scope: ListScope, toasts: Toasts) -> Self {
         let live = LiveRows {
+            scope,
             rows: Arc::new(rows),
             clock: Arc::new(Mutex::new(Clock::default())),
             alive: Arc::new(AtomicBool::new(true)),
@@ -108,7 +110,7 @@ impl LiveRows {
         let due = self.due();
         if let Some((ids, flux)) = due {
             let since = self.since.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            match refresh_rows(ids, flux, since).await {
+            match refresh_rows(ids, flux, since, self.scope).await {
                 Ok(refresh) if self.alive.load(Ordering::Relaxed) => {
                     *self.since.lock().unwrap_or_else(|e| e.into_inner()) = refresh.now.clone();
                     let changed = self.apply(refresh, toasts);

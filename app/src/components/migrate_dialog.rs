@@ -73,6 +73,7 @@ pub fn MigrateDialog(
             }}
         </dialog>
     }
+    .into_any()
 }
 
 #[component]

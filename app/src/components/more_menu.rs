@@ -203,4 +203,5 @@ pub fn MoreMenu(
             </ul>
         </div>
     }
+    .into_any()
 }

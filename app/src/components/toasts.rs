@@ -90,4 +90,5 @@ pub fn ToastRegion(toasts: Toasts) -> impl IntoView {
             </For>
         </div>
     }
+    .into_any()
 }

@@ -7,23 +7,33 @@ use crate::{
     api::get_instance,
     components::ErrorView,
     labels::{status_class, status_label},
-    model::{ActionLogEntry, InstanceDetail},
+    model::{ActionLogEntry, InstanceDetail, ListScope},
 };
 
 #[component]
 pub fn InstanceDetailPage() -> impl IntoView {
+    view! { <Detail scope=ListScope::AllProjects /> }
+}
+
+#[component]
+pub fn ProjectInstanceDetailPage() -> impl IntoView {
+    view! { <Detail scope=ListScope::MyProject /> }
+}
+
+#[component]
+fn Detail(scope: ListScope) -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let detail = Resource::new(move || id.get(), get_instance);
+    let detail = Resource::new(move || id.get(), move |id| get_instance(id, scope));
     view! {
         <p class="crumbs">
-            <A href="/admin/instances">"Instances"</A>
+            <A href=scope.base_path()>"Instances"</A>
             " / detail"
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading instance…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Detail detail=d /> }.into_any(),
+                    Ok(d) => view! { <DetailBody detail=d /> }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -32,7 +42,7 @@ pub fn InstanceDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: InstanceDetail) -> impl IntoView {
+fn DetailBody(detail: InstanceDetail) -> impl IntoView {
     let row = detail.row;
     view! {
         <div class="heading">

@@ -17,7 +17,7 @@ use crate::{
     error::AppError,
     labels::{in_flux, needs_attention, power_label, status_class, status_label, task_label},
     migration::Accepted,
-    model::{InstancePage, InstanceQuery, ProjectChoice, PAGE_SIZES, SORT_KEYS},
+    model::{InstancePage, InstanceQuery, ListScope, ProjectChoice, PAGE_SIZES, SORT_KEYS},
 };
 
 /// Statuses offered by the filter, migration states included (Skyline's filter lacks them).
@@ -53,19 +53,33 @@ pub fn query_from_map(map: &ParamsMap) -> InstanceQuery {
 
 #[component]
 pub fn AdminInstances() -> impl IntoView {
+    view! { <InstancesPage scope=ListScope::AllProjects /> }
+}
+
+#[component]
+pub fn ProjectInstances() -> impl IntoView {
+    view! { <InstancesPage scope=ListScope::MyProject /> }
+}
+
+#[component]
+fn InstancesPage(scope: ListScope) -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| query_from_map(&params.read()));
-    let page = Resource::new(move || query.get(), list_instances);
+    let page = Resource::new(move || query.get(), move |q| list_instances(q, scope));
+    let sub = match scope {
+        ListScope::AllProjects => "All projects",
+        ListScope::MyProject => "Your project",
+    };
     view! {
         <div class="heading">
             <h1>"Instances"</h1>
-            <p class="sub">"All projects"</p>
+            <p class="sub">{sub}</p>
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading instances…"</p> }>
             {move || Suspend::new(async move {
                 let q = query.get_untracked();
                 match page.await {
-                    Ok(p) => view! { <InstanceList query=q page=p /> }.into_any(),
+                    Ok(p) => view! { <InstanceList query=q page=p scope /> }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -74,7 +88,7 @@ pub fn AdminInstances() -> impl IntoView {
 }
 
 #[component]
-fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
+fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> impl IntoView {
     let empty = page.rows.is_empty();
     let filtered = query.first_page()
         != InstanceQuery {
@@ -91,7 +105,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
         .into_iter()
         .map(|r| (r.id.clone(), LiveRow::new(r)))
         .collect();
-    let live = LiveRows::start(rows.clone(), page.fetched_at.clone(), toasts);
+    let live = LiveRows::start(rows.clone(), page.fetched_at.clone(), scope, toasts);
     let on_accepted = {
         let live = live.clone();
         Callback::new(move |(id, accepted): (String, Accepted)| {
@@ -100,7 +114,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
         })
     };
     view! {
-        <FilterBar query=query.clone() page_hosts=page.hosts page_projects=page.projects />
+        <FilterBar query=query.clone() page_hosts=page.hosts page_projects=page.projects scope />
         <div class="table-wrap">
             <table class="instances">
                 <thead>
@@ -123,7 +137,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
                     {rows
                         .into_iter()
                         .map(|(_, live_row)| {
-                            view! { <Row live=live_row caps dialog toasts on_accepted /> }
+                            view! { <Row live=live_row caps dialog toasts on_accepted scope /> }.into_any()
                         })
                         .collect_view()}
                 </tbody>
@@ -142,6 +156,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage) -> impl IntoView {
         <MigrateDialog request=dialog on_accepted />
         <ToastRegion toasts />
     }
+    .into_any()
 }
 
 #[component]
@@ -151,6 +166,7 @@ fn Row(
     dialog: RwSignal<Option<DialogRequest>>,
     toasts: Toasts,
     on_accepted: Callback<(String, Accepted)>,
+    scope: ListScope,
 ) -> impl IntoView {
     let row = live.row;
     let (id, name) = row.with_untracked(|r| (r.id.clone(), r.name.clone()));
@@ -185,7 +201,7 @@ fn Row(
             }));
         })
     };
-    let href = format!("/admin/instances/{id}");
+    let href = format!("{}/{id}", scope.base_path());
     let name_text = name.clone();
     let confirm_id = id.clone();
     view! {
@@ -249,6 +265,7 @@ fn Row(
             </td>
         </tr>
     }
+    .into_any()
 }
 
 /// Confirm runs at once (it only finishes what the operator started), locked while in flight.
@@ -322,16 +339,19 @@ fn FilterBar(
     query: InstanceQuery,
     page_hosts: Vec<String>,
     page_projects: Vec<ProjectChoice>,
+    scope: ListScope,
 ) -> impl IntoView {
     let size = query.page_size();
+    // Nova lets only admins filter by host or project.
+    let all = scope == ListScope::AllProjects;
     view! {
         <Form method="GET" action="" attr:class="filters" attr:role="search">
             <label>
                 "Name" <input type="search" name="name" value=query.name.clone() placeholder="regex" />
             </label>
-            <label>
+            <label hidden=!all>
                 "Host"
-                <select name="host">
+                <select name="host" disabled=!all>
                     <option value="">"Any host"</option>
                     {page_hosts
                         .iter()
@@ -345,9 +365,9 @@ fn FilterBar(
                         .collect_view()}
                 </select>
             </label>
-            <label>
+            <label hidden=!all>
                 "Project"
-                <select name="project">
+                <select name="project" disabled=!all>
                     <option value="">"Any project"</option>
                     {page_projects
                         .iter()
@@ -401,11 +421,12 @@ fn FilterBar(
             <button type="submit" class="primary">
                 "Filter"
             </button>
-            <a class="button" href="/admin/instances">
+            <a class="button" href=scope.base_path()>
                 "Clear"
             </a>
         </Form>
     }
+    .into_any()
 }
 
 #[component]

@@ -18,7 +18,19 @@ pub fn Layout() -> impl IntoView {
                 "Ferry"
             </a>
             <nav aria-label="Main">
-                <A href="/admin/instances">"Instances"</A>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let info = me.await.ok();
+                        let admin = info.as_ref().is_some_and(|i| i.is_admin());
+                        let manager = info
+                            .as_ref()
+                            .is_some_and(|i| i.roles.iter().any(|r| r.eq_ignore_ascii_case("manager")));
+                        view! {
+                            {admin.then(|| view! { <A href="/admin/instances">"All instances"</A> })}
+                            {manager.then(|| view! { <A href="/project/instances">"Project instances"</A> })}
+                        }
+                    })}
+                </Suspense>
             </nav>
             <div class="who">
                 <Suspense>

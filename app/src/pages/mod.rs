@@ -21,6 +21,9 @@ pub fn Home() -> impl IntoView {
                     Ok(info) if info.is_admin() => {
                         view! { <Redirect path="/admin/instances" /> }.into_any()
                     }
+                    Ok(info) if info.roles.iter().any(|r| r.eq_ignore_ascii_case("manager")) => {
+                        view! { <Redirect path="/project/instances" /> }.into_any()
+                    }
                     Ok(info) => {
                         view! {
                             <section class="panel">
@@ -30,8 +33,9 @@ pub fn Home() -> impl IntoView {
                                     " with the roles " {info.roles.join(", ")} "."
                                 </p>
                                 <p>
-                                    "Ferry's instance list spans every project and needs the "
-                                    <strong>"admin"</strong> " role."
+                                    "Ferry's instance lists need the " <strong>"admin"</strong>
+                                    " role (every project) or the " <strong>"manager"</strong>
+                                    " role in a project (that project's instances)."
                                 </p>
                             </section>
                         }

@@ -7,9 +7,16 @@ use openstack_client::compute::{Compute, MigrationQuery};
 
 use crate::model::{InstanceRow, MigrationFailure};
 
-pub async fn migration_failure(compute: &Compute, row: &InstanceRow, since: DateTime<Utc>) -> Option<MigrationFailure> {
+/// `project`: a non-admin may list only their own project's migrations, and must say so.
+pub async fn migration_failure(
+    compute: &Compute,
+    row: &InstanceRow,
+    since: DateTime<Utc>,
+    project: Option<String>,
+) -> Option<MigrationFailure> {
     let query = MigrationQuery {
         instance_uuid: Some(row.id.clone()),
+        project_id: project,
         ..MigrationQuery::default()
     };
     let migrations = compute.list_migrations(&query).await.ok()?.migrations;
@@ -75,7 +82,11 @@ async fn failure_reason(compute: &Compute, id: &str) -> (String, Option<String>)
 
 /// "anti-affinity group web" when the instance belongs to a server group with a hard policy.
 async fn group_context(compute: &Compute, id: &str) -> Option<String> {
-    let groups = compute.list_server_groups(true).await.ok()?;
+    // Only admins may list every project's groups; others see their own project's.
+    let groups = match compute.list_server_groups(true).await {
+        Ok(g) => g,
+        Err(_) => compute.list_server_groups(false).await.ok()?,
+    };
     let g = groups.iter().find(|g| g.members.iter().any(|m| m == id))?;
     Some(format!("{} group {}", g.policy, g.name))
 }

@@ -12,14 +12,15 @@ use crate::{
     labels::{power_label, status_label, task_label},
     model::{
         ActionEvent, ActionLogEntry, InstanceDetail, InstancePage, InstanceQuery, InstanceRow,
-        ProjectChoice, SORT_KEYS,
+        ListScope, ProjectChoice, SORT_KEYS,
     },
 };
 
 /// The statuses behind the "needs attention" filter: waiting for confirm/revert, or failed.
 pub const ATTENTION_STATUSES: [&str; 2] = ["VERIFY_RESIZE", "ERROR"];
 
-pub fn server_query(q: &InstanceQuery) -> ServerQuery {
+pub fn server_query(q: &InstanceQuery, scope: ListScope) -> ServerQuery {
+    let all = scope == ListScope::AllProjects;
     let status = if q.attention {
         ATTENTION_STATUSES.iter().map(|s| s.to_string()).collect()
     } else if q.status.is_empty() {
@@ -39,10 +40,11 @@ pub fn server_query(q: &InstanceQuery) -> ServerQuery {
     };
     let desc = if q.prev { !desc } else { desc };
     ServerQuery {
-        all_tenants: true,
+        all_tenants: all,
         name: non_empty(&q.name),
-        host: non_empty(&q.host),
-        project_id: non_empty(&q.project),
+        // Host and project filters are admin-only in Nova; a project list has neither.
+        host: if all { non_empty(&q.host) } else { None },
+        project_id: if all { non_empty(&q.project) } else { None },
         status,
         limit: Some(q.page_size()),
         marker: non_empty(&q.marker),
@@ -349,21 +351,36 @@ mod tests {
             host: "compute1".into(),
             ..Default::default()
         };
-        let s = server_query(&q);
+        let s = server_query(&q, ListScope::AllProjects);
         assert_eq!(s.status, vec!["VERIFY_RESIZE", "ERROR"]);
         assert_eq!(s.host.as_deref(), Some("compute1"));
         assert!(s.all_tenants);
-        let back = server_query(&InstanceQuery {
-            prev: true,
-            marker: "abc".into(),
-            ..Default::default()
-        });
+        let back = server_query(
+            &InstanceQuery {
+                prev: true,
+                marker: "abc".into(),
+                ..Default::default()
+            },
+            ListScope::AllProjects,
+        );
         assert_eq!(back.sort_key.as_deref(), Some("created_at"));
         assert_eq!(back.sort_dir.as_deref(), Some("asc"));
-        let by_name = server_query(&InstanceQuery {
-            sort: "name".into(),
-            ..Default::default()
-        });
+        let by_name = server_query(
+            &InstanceQuery {
+                sort: "name".into(),
+                ..Default::default()
+            },
+            ListScope::AllProjects,
+        );
+        let mine = server_query(
+            &InstanceQuery {
+                host: "compute1".into(),
+                ..Default::default()
+            },
+            ListScope::MyProject,
+        );
+        assert!(!mine.all_tenants);
+        assert_eq!(mine.host, None);
         assert_eq!(by_name.sort_key.as_deref(), Some("display_name"));
         assert_eq!(by_name.sort_dir.as_deref(), Some("asc"));
     }

@@ -134,6 +134,26 @@ pub fn require_admin(backend: &Backend) -> Result<Session, AppError> {
     }
 }
 
+/// The current session if its roles may see `scope`: every project needs admin; the own
+/// project's list needs the project manager role (or admin), which is what Nova 34's
+/// `project_manager_api` policies key on.
+pub fn require_scope(backend: &Backend, scope: crate::model::ListScope) -> Result<Session, AppError> {
+    match scope {
+        crate::model::ListScope::AllProjects => require_admin(backend),
+        crate::model::ListScope::MyProject => {
+            let session = current_session(backend)?;
+            if session.is_admin() || session.roles.iter().any(|r| r.eq_ignore_ascii_case("manager")) {
+                Ok(session)
+            } else {
+                Err(AppError::Forbidden(
+                    "Project manager role required: this page lets you move your project's instances."
+                        .into(),
+                ))
+            }
+        }
+    }
+}
+
 /// Refuses a state-changing request that a browser sent from another site. SameSite=Strict
 /// already keeps the cookie off such requests; this is the second lock on the door.
 pub fn check_origin() -> Result<(), AppError> {
