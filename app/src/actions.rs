@@ -55,7 +55,12 @@ pub struct MenuEntry {
 }
 
 /// The migration entries of a row's More menu, in display order.
-pub fn menu(status: &str, task: Option<&str>, bare_metal: bool, caps: Capabilities) -> Vec<MenuEntry> {
+pub fn menu(
+    status: &str,
+    task: Option<&str>,
+    bare_metal: bool,
+    caps: Capabilities,
+) -> Vec<MenuEntry> {
     let mut entries = Vec::new();
     if bare_metal {
         return entries;
@@ -64,8 +69,12 @@ pub fn menu(status: &str, task: Option<&str>, bare_metal: bool, caps: Capabiliti
     if caps.confirm && status == "VERIFY_RESIZE" {
         let disabled = match task {
             None => None,
-            Some("resize_confirming") => Some("Nova is already confirming this migration.".to_string()),
-            Some("resize_reverting") => Some("Nova is already reverting this migration.".to_string()),
+            Some("resize_confirming") => {
+                Some("Nova is already confirming this migration.".to_string())
+            }
+            Some("resize_reverting") => {
+                Some("Nova is already reverting this migration.".to_string())
+            }
             Some(other) => Some(format!("Nova is busy with this instance ({other}).")),
         };
         for action in [RowAction::ConfirmResize, RowAction::RevertResize] {
@@ -93,14 +102,25 @@ pub fn menu(status: &str, task: Option<&str>, bare_metal: bool, caps: Capabiliti
 }
 
 /// The action that becomes the row's primary button: Confirm while Nova waits for it.
-pub fn primary(status: &str, task: Option<&str>, bare_metal: bool, caps: Capabilities) -> Option<MenuEntry> {
+pub fn primary(
+    status: &str,
+    task: Option<&str>,
+    bare_metal: bool,
+    caps: Capabilities,
+) -> Option<MenuEntry> {
     menu(status, task, bare_metal, caps)
         .into_iter()
         .find(|e| e.action == RowAction::ConfirmResize)
 }
 
 /// Whether the server must refuse `action` for this state (the UI never offers it then).
-pub fn allowed(action: RowAction, status: &str, task: Option<&str>, bare_metal: bool, caps: Capabilities) -> bool {
+pub fn allowed(
+    action: RowAction,
+    status: &str,
+    task: Option<&str>,
+    bare_metal: bool,
+    caps: Capabilities,
+) -> bool {
     menu(status, task, bare_metal, caps)
         .iter()
         .any(|e| e.action == action && e.disabled.is_none())
@@ -130,8 +150,16 @@ mod tests {
             ("ACTIVE", None, &[(LiveMigrate, true), (Migrate, true)]),
             ("PAUSED", None, &[(LiveMigrate, true)]),
             ("SHUTOFF", None, &[(Migrate, true)]),
-            ("VERIFY_RESIZE", None, &[(ConfirmResize, true), (RevertResize, true)]),
-            ("VERIFY_RESIZE", Some("resize_confirming"), &[(ConfirmResize, false), (RevertResize, false)]),
+            (
+                "VERIFY_RESIZE",
+                None,
+                &[(ConfirmResize, true), (RevertResize, true)],
+            ),
+            (
+                "VERIFY_RESIZE",
+                Some("resize_confirming"),
+                &[(ConfirmResize, false), (RevertResize, false)],
+            ),
             ("REVERT_RESIZE", Some("resize_reverting"), &[]),
             ("ACTIVE", Some("migrating"), &[]),
             ("MIGRATING", Some("migrating"), &[]),
@@ -146,7 +174,11 @@ mod tests {
             ("PAUSED", Some("unpausing"), &[]),
         ];
         for (status, task, expected) in table {
-            assert_eq!(offered(status, *task), expected.to_vec(), "{status} / {task:?}");
+            assert_eq!(
+                offered(status, *task),
+                expected.to_vec(),
+                "{status} / {task:?}"
+            );
         }
     }
 
@@ -174,7 +206,10 @@ mod tests {
 
     #[test]
     fn confirm_is_primary_only_in_verify_resize() {
-        assert_eq!(primary("VERIFY_RESIZE", None, false, ADMIN).map(|e| e.action), Some(ConfirmResize));
+        assert_eq!(
+            primary("VERIFY_RESIZE", None, false, ADMIN).map(|e| e.action),
+            Some(ConfirmResize)
+        );
         let busy = primary("VERIFY_RESIZE", Some("resize_confirming"), false, ADMIN).unwrap();
         assert!(busy.disabled.is_some());
         assert_eq!(primary("ACTIVE", None, false, ADMIN), None);
@@ -184,6 +219,12 @@ mod tests {
     fn the_server_refuses_what_the_menu_does_not_offer() {
         assert!(allowed(LiveMigrate, "PAUSED", None, false, ADMIN));
         assert!(!allowed(LiveMigrate, "SHUTOFF", None, false, ADMIN));
-        assert!(!allowed(ConfirmResize, "VERIFY_RESIZE", Some("resize_confirming"), false, ADMIN));
+        assert!(!allowed(
+            ConfirmResize,
+            "VERIFY_RESIZE",
+            Some("resize_confirming"),
+            false,
+            ADMIN
+        ));
     }
 }

@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn migration_states_read_like_horizon() {
         assert_eq!(status_label("VERIFY_RESIZE"), "Verify Resize/Migrate");
-        assert_eq!(task_label(Some("resize_prep")), "Preparing Resize or Migrate");
+        assert_eq!(
+            task_label(Some("resize_prep")),
+            "Preparing Resize or Migrate"
+        );
         assert_eq!(task_label(None), "None");
         assert_eq!(power_label(Some(4)), "Shut Down");
     }
@@ -112,7 +115,10 @@ mod tests {
     #[test]
     fn unknown_values_are_shown_readably_not_dropped() {
         assert_eq!(status_label("SOME_NEW_STATE"), "Some New State");
-        assert_eq!(task_label(Some("block_device_mapping")), "Block Device Mapping");
+        assert_eq!(
+            task_label(Some("block_device_mapping")),
+            "Block Device Mapping"
+        );
     }
 
     #[test]

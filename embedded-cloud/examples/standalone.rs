@@ -16,8 +16,14 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let listen = arg(&args, "--listen").unwrap_or_else(|| "127.0.0.1:8774".into());
-    let speed = arg(&args, "--speed").map(|s| s.parse::<f64>()).transpose()?.unwrap_or(1.0);
-    let instances = arg(&args, "--instances").map(|s| s.parse::<usize>()).transpose()?.unwrap_or(0);
+    let speed = arg(&args, "--speed")
+        .map(|s| s.parse::<f64>())
+        .transpose()?
+        .unwrap_or(1.0);
+    let instances = arg(&args, "--instances")
+        .map(|s| s.parse::<usize>())
+        .transpose()?
+        .unwrap_or(0);
     let auto_confirm = arg(&args, "--auto-confirm")
         .map(|s| s.parse::<u64>())
         .transpose()?

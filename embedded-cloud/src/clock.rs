@@ -31,7 +31,11 @@ pub fn parse_iso(value: &str) -> Option<Time> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Some(t.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(value, fmt) {
             return Some(n.and_utc());
         }

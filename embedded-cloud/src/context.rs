@@ -19,7 +19,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| *r == role)
+        self.roles.contains(&role)
     }
     pub fn is_admin(&self) -> bool {
         self.has_role("admin")
@@ -70,7 +70,11 @@ pub struct AuthState {
 }
 
 /// Middleware: reject requests without a valid token, else attach the caller.
-pub async fn require_token(State(auth): State<AuthState>, mut req: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(auth): State<AuthState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let ctx = token_header(&req).and_then(|t| resolve(&auth.cloud, &t));
     match ctx {
         Some(ctx) => {

@@ -97,7 +97,13 @@ const INSTANCES: &[Spec] = &[
     spec("spark-1", "analytics", "compute1", "m1.large", "stopped"),
     spec("notebook-1", "analytics", "compute3", "m1.medium", "paused"),
     spec("etl-broken", "analytics", "compute3", "m1.small", "error"),
-    spec("etl-resized-1", "analytics", "compute3", "m1.small", "resized"),
+    spec(
+        "etl-resized-1",
+        "analytics",
+        "compute3",
+        "m1.small",
+        "resized",
+    ),
     // project batch
     spec("batch-1", "batch", "compute1", "m1.xlarge", "active"),
     spec("batch-2", "batch", "compute1", "m1.xlarge", "active"),
@@ -108,13 +114,22 @@ const INSTANCES: &[Spec] = &[
     spec("bigmem-1", "batch", "compute10", "r1.huge", "active"),
     spec("batch-7", "batch", "compute4", "m1.small", "active"),
     spec("batch-8", "batch", "compute11", "m1.small", "active"),
-    spec("batch-stopped-1", "batch", "compute4", "m1.small", "stopped"),
+    spec(
+        "batch-stopped-1",
+        "batch",
+        "compute4",
+        "m1.small",
+        "stopped",
+    ),
     spec("batch-broken", "batch", "compute11", "m1.tiny", "error"),
     spec("bm-1", "batch", "ironic-conductor1", "bm.gold", "active"),
 ];
 
 /// (instance, source host) of the demo's cold migrations awaiting confirmation.
-const RESIZED_FROM: &[(&str, &str)] = &[("web-resized-1", "compute3"), ("etl-resized-1", "compute10")];
+const RESIZED_FROM: &[(&str, &str)] = &[
+    ("web-resized-1", "compute3"),
+    ("etl-resized-1", "compute10"),
+];
 
 pub fn build(total_instances: usize) -> State {
     let mut rng = Seeded::new(0xFE77_C10D);
@@ -197,11 +212,15 @@ pub fn build(total_instances: usize) -> State {
         h.heartbeat_lost = true;
         h.service_updated_at = now - ChronoDuration::minutes(47);
     }
-    let mut service_id = 100;
-    for (binary, host) in [("nova-scheduler", "controller"), ("nova-conductor", "controller")] {
-        service_id += 1;
+    for (n, (binary, host)) in [
+        ("nova-scheduler", "controller"),
+        ("nova-conductor", "controller"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         st.control_services.push(ControlService {
-            id: service_id,
+            id: 101 + n as u64,
             uuid: rng.uuid(),
             binary,
             host: host.into(),
@@ -226,9 +245,12 @@ pub fn build(total_instances: usize) -> State {
     let image_ids: Vec<String> = st.images.iter().map(|i| i.id.clone()).collect();
     for (n, s) in INSTANCES.iter().enumerate() {
         let idx = n as u64 + 1;
-        let image = image_ids[(n % image_ids.len().max(1)).min(image_ids.len().saturating_sub(1))].clone();
+        let image =
+            image_ids[(n % image_ids.len().max(1)).min(image_ids.len().saturating_sub(1))].clone();
         let created = now - ChronoDuration::days(60) + ChronoDuration::hours(idx as i64 * 7);
-        let inst = instance(&mut st, &mut rng, s.name, s.project, s.host, s.flavor, idx, image, created);
+        let inst = instance(
+            &mut st, &mut rng, s.name, s.project, s.host, s.flavor, idx, image, created,
+        );
         let uuid = inst.uuid.clone();
         st.add_instance(inst);
         if let Some(g) = s.group {
@@ -415,7 +437,12 @@ fn instance(
         addresses: vec![Address {
             network: net.1.into(),
             addr: format!("10.{}.{}.{}", net.0, idx / 250, 10 + idx % 240),
-            mac: format!("fa:16:3e:{:02x}:{:02x}:{:02x}", (idx >> 16) & 0xff, (idx >> 8) & 0xff, idx & 0xff),
+            mac: format!(
+                "fa:16:3e:{:02x}:{:02x}:{:02x}",
+                (idx >> 16) & 0xff,
+                (idx >> 8) & 0xff,
+                idx & 0xff
+            ),
         }],
         metadata,
         key_name: Some(format!("{project}-key")),
@@ -470,12 +497,15 @@ fn set_state(st: &mut State, uuid: &str, state: &str, now: Time) {
     }
 }
 
-fn add_finished_cold_migration(st: &mut State, rng: &mut Seeded, name: &str, source: &str, now: Time) {
-    let Some((uuid, project, user, flavor_id, dest_host, dest_node)) = st
-        .instances
-        .iter()
-        .find(|i| i.name == name)
-        .map(|i| {
+fn add_finished_cold_migration(
+    st: &mut State,
+    rng: &mut Seeded,
+    name: &str,
+    source: &str,
+    now: Time,
+) {
+    let Some((uuid, project, user, flavor_id, dest_host, dest_node)) =
+        st.instances.iter().find(|i| i.name == name).map(|i| {
             (
                 i.uuid.clone(),
                 i.project_id.clone(),
@@ -583,7 +613,8 @@ fn generate_scale(st: &mut State, rng: &mut Seeded, total: usize, now: Time) {
             made += 1;
             let idx = (have + made) as u64;
             let project = projects[made % projects.len()];
-            let created = now - ChronoDuration::days(30) + ChronoDuration::seconds(made as i64 * 60);
+            let created =
+                now - ChronoDuration::days(30) + ChronoDuration::seconds(made as i64 * 60);
             let inst = instance(
                 st,
                 rng,

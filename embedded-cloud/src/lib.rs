@@ -220,7 +220,10 @@ impl Drop for RunningCloud {
 }
 
 /// Build a cloud and serve it on `listener` in a spawned task.
-pub async fn start(config: CloudConfig, listener: tokio::net::TcpListener) -> std::io::Result<RunningCloud> {
+pub async fn start(
+    config: CloudConfig,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<RunningCloud> {
     let addr = listener.local_addr()?;
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_string()

@@ -54,7 +54,7 @@ pub fn requested(headers: &HeaderMap) -> Option<String> {
         .get_all("x-openstack-nova-api-version")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .last()
+        .next_back()
         .map(|s| s.trim().to_string())
 }
 

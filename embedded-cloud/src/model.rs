@@ -199,13 +199,7 @@ impl Migration {
     pub fn in_progress(&self) -> bool {
         !matches!(
             self.status,
-            "completed"
-                | "error"
-                | "failed"
-                | "cancelled"
-                | "confirmed"
-                | "reverted"
-                | "done"
+            "completed" | "error" | "failed" | "cancelled" | "confirmed" | "reverted" | "done"
         )
     }
 }

@@ -5,8 +5,10 @@
 use crate::model::{Host, Instance};
 use crate::state::State;
 
-pub const NO_VALID_HOST_LIVE: &str = "No valid host was found. There are not enough hosts available.";
-pub const NO_VALID_HOST_COLD: &str = "No valid host was found. No valid host found for cold migrate";
+pub const NO_VALID_HOST_LIVE: &str =
+    "No valid host was found. There are not enough hosts available.";
+pub const NO_VALID_HOST_COLD: &str =
+    "No valid host was found. No valid host found for cold migrate";
 
 /// Pick a destination host name for `inst`, or say why none fits.
 ///

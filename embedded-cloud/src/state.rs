@@ -200,7 +200,13 @@ impl State {
     }
 
     /// An event that starts and ends in one step.
-    pub fn event(&mut self, request_id: &str, event: &str, host: &str, error: Option<(&str, &str)>) {
+    pub fn event(
+        &mut self,
+        request_id: &str,
+        event: &str,
+        host: &str,
+        error: Option<(&str, &str)>,
+    ) {
         self.start_event(request_id, event, host);
         self.finish_event(request_id, event, error);
     }

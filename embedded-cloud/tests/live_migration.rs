@@ -38,7 +38,9 @@ async fn live_migration_to_a_chosen_host_walks_the_states_and_moves_the_host() {
             seen.push(st.clone());
         }
         if st == "running" {
-            let r = h.get(&format!("/servers/{id}/migrations"), &admin, "2.80").await;
+            let r = h
+                .get(&format!("/servers/{id}/migrations"), &admin, "2.80")
+                .await;
             if let Some(rem) = r.body["migrations"][0]["memory_remaining_bytes"].as_u64() {
                 if rem > last_remaining && last_remaining != u64::MAX {
                     memory_went_back = true;
@@ -51,14 +53,24 @@ async fn live_migration_to_a_chosen_host_walks_the_states_and_moves_the_host() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let order = ["accepted", "queued", "preparing", "running", "post-migrating", "completed"];
+    let order = [
+        "accepted",
+        "queued",
+        "preparing",
+        "running",
+        "post-migrating",
+        "completed",
+    ];
     let positions: Vec<usize> = seen
         .iter()
         .map(|s| order.iter().position(|o| o == s).expect("known status"))
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "order {seen:?}");
     assert!(seen.contains(&"running".to_string()), "{seen:?}");
-    assert!(memory_went_back, "dirty pages should push memory_remaining back up at least once");
+    assert!(
+        memory_went_back,
+        "dirty pages should push memory_remaining back up at least once"
+    );
 
     let s = h.wait_status(&admin, &id, "ACTIVE").await;
     assert_eq!(s["OS-EXT-SRV-ATTR:host"], "compute3");
@@ -90,7 +102,12 @@ async fn assert_no_valid_host(h: &Harness, admin: &str, name: &str) {
     let id = h.server_id(admin, name).await;
     let before = h.show(admin, &id).await;
     let r = h.action(&id, admin, "2.80", live(Value::Null)).await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "async since 2.34: {:?}", r.body);
+    assert_eq!(
+        r.status,
+        StatusCode::ACCEPTED,
+        "async since 2.34: {:?}",
+        r.body
+    );
     let m = h.wait_migration(admin, &id, "error").await;
     assert!(m["dest_compute"].is_null());
     let s = h.wait_status(admin, &id, "ACTIVE").await;
@@ -107,9 +124,16 @@ async fn assert_no_valid_host(h: &Harness, admin: &str, name: &str) {
     assert_eq!(live["message"], "Error");
     let rid = live["request_id"].as_str().unwrap_or_default();
     let detail = h
-        .get(&format!("/servers/{id}/os-instance-actions/{rid}"), admin, "2.84")
+        .get(
+            &format!("/servers/{id}/os-instance-actions/{rid}"),
+            admin,
+            "2.84",
+        )
         .await;
-    let events = detail.body["instanceAction"]["events"].as_array().cloned().unwrap_or_default();
+    let events = detail.body["instanceAction"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let failed = events
         .iter()
         .find(|e| e["result"] == "Error")
@@ -156,7 +180,10 @@ async fn before_2_34_no_valid_host_is_a_synchronous_400() {
     let body = json!({"os-migrateLive": {"host": null, "block_migration": false}});
     let r = h.action(&id, &admin, "2.33", body).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.message(), "No valid host was found. There are not enough hosts available.");
+    assert_eq!(
+        r.message(),
+        "No valid host was found. There are not enough hosts available."
+    );
     assert_eq!(h.show(&admin, &id).await["status"], "ACTIVE");
 }
 
@@ -175,9 +202,14 @@ async fn an_unknown_host_is_400() {
     let h = fast();
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "app-3").await;
-    let r = h.action(&id, &admin, "2.80", live(json!("compute99"))).await;
+    let r = h
+        .action(&id, &admin, "2.80", live(json!("compute99")))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.body["badRequest"]["message"], "Compute host compute99 could not be found.");
+    assert_eq!(
+        r.body["badRequest"]["message"],
+        "Compute host compute99 could not be found."
+    );
 }
 
 #[tokio::test]
@@ -185,11 +217,22 @@ async fn abort_cancels_a_running_migration_and_keeps_the_host() {
     let h = observable();
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "app-4").await;
-    assert_eq!(h.action(&id, &admin, "2.80", live(json!("compute1"))).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.80", live(json!("compute1")))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
     let m = h.wait_migration(&admin, &id, "running").await;
     let mid = m["id"].as_u64().expect("id");
     let r = h
-        .nova(Method::DELETE, &format!("/servers/{id}/migrations/{mid}"), &admin, "2.24", None)
+        .nova(
+            Method::DELETE,
+            &format!("/servers/{id}/migrations/{mid}"),
+            &admin,
+            "2.24",
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
     h.wait_migration(&admin, &id, "cancelled").await;
@@ -205,7 +248,12 @@ async fn abort_of_a_queued_migration_needs_2_65() {
     });
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "etl-1").await;
-    assert_eq!(h.action(&id, &admin, "2.80", live(json!("compute2"))).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.80", live(json!("compute2")))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
     let m = h.wait_migration(&admin, &id, "queued").await;
     let mid = m["id"].as_u64().expect("id");
     let path = format!("/servers/{id}/migrations/{mid}");
@@ -224,19 +272,37 @@ async fn force_complete_finishes_a_running_migration() {
     });
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "etl-2").await;
-    assert_eq!(h.action(&id, &admin, "2.80", live(json!("compute3"))).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.80", live(json!("compute3")))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
     let m = h.wait_migration(&admin, &id, "running").await;
     let mid = m["id"].as_u64().expect("id");
     let path = format!("/servers/{id}/migrations/{mid}/action");
     let r = h
-        .nova(Method::POST, &path, &admin, "2.22", Some(json!({"force_complete": null})))
+        .nova(
+            Method::POST,
+            &path,
+            &admin,
+            "2.22",
+            Some(json!({"force_complete": null})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
     // At speed 5 the normal copy takes ~3 s; forced it ends well before.
     let started = std::time::Instant::now();
     h.wait_migration(&admin, &id, "completed").await;
-    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
-    assert_eq!(h.wait_status(&admin, &id, "ACTIVE").await["OS-EXT-SRV-ATTR:host"], "compute3");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        h.wait_status(&admin, &id, "ACTIVE").await["OS-EXT-SRV-ATTR:host"],
+        "compute3"
+    );
 }
 
 #[tokio::test]
@@ -251,7 +317,13 @@ async fn force_complete_outside_running_is_400() {
     let m = h.wait_migration(&admin, &id, "queued").await;
     let path = format!("/servers/{id}/migrations/{}/action", m["id"]);
     let r = h
-        .nova(Method::POST, &path, &admin, "2.22", Some(json!({"force_complete": null})))
+        .nova(
+            Method::POST,
+            &path,
+            &admin,
+            "2.22",
+            Some(json!({"force_complete": null})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
@@ -276,7 +348,11 @@ async fn twenty_simultaneous_requests_get_exactly_one_202() {
         match r.status {
             StatusCode::ACCEPTED => accepted += 1,
             StatusCode::CONFLICT => {
-                assert!(r.message().contains("while it is in task_state migrating"), "{}", r.message());
+                assert!(
+                    r.message().contains("while it is in task_state migrating"),
+                    "{}",
+                    r.message()
+                );
                 conflicts += 1;
             }
             other => panic!("unexpected {other}"),
@@ -300,7 +376,9 @@ async fn policies_of_live_migration() {
         r.body["forbidden"]["message"],
         "Policy doesn't allow os_compute_api:os-migrate-server:migrate_live to be performed."
     );
-    let r = h.action(&web, &operator, "2.80", live(json!("compute3"))).await;
+    let r = h
+        .action(&web, &operator, "2.80", live(json!("compute3")))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(
         r.message(),
@@ -321,7 +399,10 @@ async fn locked_instance_is_409_for_its_project_but_not_for_admin() {
     let id = h.server_id(&admin, "web-db-1").await;
     let r = h.action(&id, &operator, "2.80", live(Value::Null)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(r.body["conflictingRequest"]["message"], format!("Instance {id} is locked"));
+    assert_eq!(
+        r.body["conflictingRequest"]["message"],
+        format!("Instance {id} is locked")
+    );
     assert_eq!(r.body["conflictingRequest"]["code"], 409);
     let r = h.action(&id, &admin, "2.80", live(json!("compute1"))).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
@@ -345,7 +426,12 @@ async fn paused_instances_live_migrate_and_stay_paused() {
     let h = fast();
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "web-paused-1").await;
-    assert_eq!(h.action(&id, &admin, "2.80", live(json!("compute3"))).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.80", live(json!("compute3")))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
     let s = h.wait_status(&admin, &id, "PAUSED").await;
     assert_eq!(s["OS-EXT-SRV-ATTR:host"], "compute3");
 }
@@ -357,22 +443,74 @@ async fn schema_of_each_microversion_range() {
     let id = h.server_id(&admin, "app-3").await;
     let cases: &[(&str, Value, u16, &str)] = &[
         // 2.1–2.24: all three required, "auto" not allowed.
-        ("2.24", json!({"host": null, "block_migration": false}), 400, "'disk_over_commit' is a required property"),
-        ("2.24", json!({"host": null, "block_migration": "auto", "disk_over_commit": false}), 400, ""),
+        (
+            "2.24",
+            json!({"host": null, "block_migration": false}),
+            400,
+            "'disk_over_commit' is a required property",
+        ),
+        (
+            "2.24",
+            json!({"host": null, "block_migration": "auto", "disk_over_commit": false}),
+            400,
+            "",
+        ),
         // 2.25: disk_over_commit is gone.
-        ("2.25", json!({"host": null, "block_migration": "auto", "disk_over_commit": false}), 400, "Additional properties are not allowed ('disk_over_commit' was unexpected)"),
-        ("2.25", json!({"block_migration": "auto"}), 400, "'host' is a required property"),
-        ("2.25", json!({"host": null, "block_migration": "auto", "force": true}), 400, "Additional properties are not allowed"),
+        (
+            "2.25",
+            json!({"host": null, "block_migration": "auto", "disk_over_commit": false}),
+            400,
+            "Additional properties are not allowed ('disk_over_commit' was unexpected)",
+        ),
+        (
+            "2.25",
+            json!({"block_migration": "auto"}),
+            400,
+            "'host' is a required property",
+        ),
+        (
+            "2.25",
+            json!({"host": null, "block_migration": "auto", "force": true}),
+            400,
+            "Additional properties are not allowed",
+        ),
         // 2.30–2.67: force without a host.
-        ("2.30", json!({"host": null, "block_migration": "auto", "force": true}), 400, "Can't force to a non-provided destination"),
-        ("2.67", json!({"host": null, "block_migration": "maybe"}), 400, ""),
+        (
+            "2.30",
+            json!({"host": null, "block_migration": "auto", "force": true}),
+            400,
+            "Can't force to a non-provided destination",
+        ),
+        (
+            "2.67",
+            json!({"host": null, "block_migration": "maybe"}),
+            400,
+            "",
+        ),
         // 2.68: force is gone again.
-        ("2.68", json!({"host": "compute1", "block_migration": "auto", "force": true}), 400, "Additional properties are not allowed ('force' was unexpected)"),
-        ("2.80", json!("not an object"), 400, "is not of type 'object'"),
-        ("2.80", json!({"host": 12, "block_migration": "auto"}), 400, ""),
+        (
+            "2.68",
+            json!({"host": "compute1", "block_migration": "auto", "force": true}),
+            400,
+            "Additional properties are not allowed ('force' was unexpected)",
+        ),
+        (
+            "2.80",
+            json!("not an object"),
+            400,
+            "is not of type 'object'",
+        ),
+        (
+            "2.80",
+            json!({"host": 12, "block_migration": "auto"}),
+            400,
+            "",
+        ),
     ];
     for (mv, args, status, text) in cases {
-        let r = h.action(&id, &admin, mv, json!({"os-migrateLive": args})).await;
+        let r = h
+            .action(&id, &admin, mv, json!({"os-migrateLive": args}))
+            .await;
         assert_eq!(r.status.as_u16(), *status, "{mv} {args}: {:?}", r.body);
         assert!(r.body.get("badRequest").is_some(), "{:?}", r.body);
         assert!(r.message().contains(text), "{mv} {args}: {}", r.message());
@@ -381,7 +519,10 @@ async fn schema_of_each_microversion_range() {
     assert_eq!(h.show(&admin, &id).await["status"], "ACTIVE");
     // The valid shape at 2.24 works.
     let ok = json!({"os-migrateLive": {"host": null, "block_migration": false, "disk_over_commit": false}});
-    assert_eq!(h.action(&id, &admin, "2.24", ok).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.24", ok).await.status,
+        StatusCode::ACCEPTED
+    );
 }
 
 #[tokio::test]
@@ -389,8 +530,12 @@ async fn forced_live_migration_to_a_host_skips_the_group_filter() {
     let h = fast();
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "web-1").await;
-    let body = json!({"os-migrateLive": {"host": "compute2", "block_migration": "auto", "force": true}});
-    assert_eq!(h.action(&id, &admin, "2.30", body).await.status, StatusCode::ACCEPTED);
+    let body =
+        json!({"os-migrateLive": {"host": "compute2", "block_migration": "auto", "force": true}});
+    assert_eq!(
+        h.action(&id, &admin, "2.30", body).await.status,
+        StatusCode::ACCEPTED
+    );
     h.wait_migration(&admin, &id, "completed").await;
 }
 
@@ -400,14 +545,21 @@ async fn block_migration_counts_disk_bytes() {
     let admin = h.token("admin").await;
     let id = h.server_id(&admin, "app-1").await;
     let body = json!({"os-migrateLive": {"host": "compute2", "block_migration": true}});
-    assert_eq!(h.action(&id, &admin, "2.80", body).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.80", body).await.status,
+        StatusCode::ACCEPTED
+    );
     h.wait_migration(&admin, &id, "running").await;
-    let r = h.get(&format!("/servers/{id}/migrations"), &admin, "2.80").await;
+    let r = h
+        .get(&format!("/servers/{id}/migrations"), &admin, "2.80")
+        .await;
     let m = &r.body["migrations"][0];
     assert_eq!(m["disk_total_bytes"], 20u64 * 1024 * 1024 * 1024);
     assert_eq!(m["memory_total_bytes"], 2048u64 * 1024 * 1024);
     let mid = m["id"].as_u64().expect("id");
-    let one = h.get(&format!("/servers/{id}/migrations/{mid}"), &admin, "2.80").await;
+    let one = h
+        .get(&format!("/servers/{id}/migrations/{mid}"), &admin, "2.80")
+        .await;
     assert_eq!(one.status, StatusCode::OK);
     assert_eq!(one.body["migration"]["server_uuid"], id.as_str());
 }
@@ -442,7 +594,12 @@ async fn placement_usage_moves_with_the_instance() {
     };
     let (c1, c3) = (uuid_of("compute1"), uuid_of("compute3"));
     let (before1, before3) = (usage(c1.clone()).await, usage(c3.clone()).await);
-    assert_eq!(h.action(&id, &admin, "2.80", live(json!("compute3"))).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        h.action(&id, &admin, "2.80", live(json!("compute3")))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
     h.wait_status(&admin, &id, "ACTIVE").await;
     h.wait_migration(&admin, &id, "completed").await;
     assert_eq!(usage(c1).await, before1 - 2048);

@@ -66,7 +66,7 @@ test("a member calling the list server function directly is refused", async ({ p
   await login(page, MEMBER);
   await expect(page.getByText("Welcome, member")).toBeVisible();
   const response = await page.request.post("/api/list_instances", {
-    form: { "query[name]": "", "query[limit]": "50" },
+    form: { "query[name]": "", "query[limit]": "50", scope: "AllProjects" },
   });
   expect(response.ok()).toBe(false);
   const body = await response.text();

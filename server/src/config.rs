@@ -57,7 +57,11 @@ struct AuthEntry {
 /// Reads the process environment. `Ok(None)`: nothing configured.
 pub fn from_environment(cloud: Option<String>) -> Result<Option<CloudSettings>, ConfigError> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    resolve(cloud.or_else(|| env("OS_CLOUD")), &env, &clouds_yaml_candidates())
+    resolve(
+        cloud.or_else(|| env("OS_CLOUD")),
+        &env,
+        &clouds_yaml_candidates(),
+    )
 }
 
 /// The standard clouds.yaml places, in openstacksdk's order.
@@ -95,7 +99,10 @@ pub fn resolve(
                 .as_deref(),
         ),
         verify: !matches!(
-            env("OS_INSECURE").as_deref().map(str::to_lowercase).as_deref(),
+            env("OS_INSECURE")
+                .as_deref()
+                .map(str::to_lowercase)
+                .as_deref(),
             Some("true" | "1" | "yes")
         ),
         cacert: env("OS_CACERT").map(PathBuf::from),
@@ -204,13 +211,19 @@ mod tests {
         assert_eq!(s.cacert, Some(PathBuf::from("/etc/ssl/ca.pem")));
         assert_eq!(s.default_domain, "Ops");
         let missing = resolve(Some("staging".into()), &no_env, std::slice::from_ref(&path));
-        assert!(matches!(missing, Err(ConfigError::UnknownCloud(_, _, ref known)) if known == "prod"));
+        assert!(
+            matches!(missing, Err(ConfigError::UnknownCloud(_, _, ref known)) if known == "prod")
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn asking_for_a_cloud_without_clouds_yaml_is_an_error_not_a_fallback() {
-        let r = resolve(Some("prod".into()), &no_env, &[PathBuf::from("/nonexistent/clouds.yaml")]);
+        let r = resolve(
+            Some("prod".into()),
+            &no_env,
+            &[PathBuf::from("/nonexistent/clouds.yaml")],
+        );
         assert!(matches!(r, Err(ConfigError::NoCloudsYaml(..))));
     }
 }

@@ -9,7 +9,11 @@ use leptos::config::get_configuration;
 use server::{config, startup};
 
 #[derive(Parser)]
-#[command(name = "ferry", version, about = "Move OpenStack instances between compute hosts")]
+#[command(
+    name = "ferry",
+    version,
+    about = "Move OpenStack instances between compute hosts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -78,7 +82,10 @@ async fn main() {
 
 fn cloud_config(args: &EmbeddedArgs) -> Result<CloudConfig, String> {
     if !(args.speed.is_finite() && args.speed > 0.0) {
-        return Err(format!("--speed must be a positive number, not {}", args.speed));
+        return Err(format!(
+            "--speed must be a positive number, not {}",
+            args.speed
+        ));
     }
     Ok(CloudConfig {
         speed: args.speed,

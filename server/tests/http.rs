@@ -92,7 +92,9 @@ fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
 #[tokio::test]
 async fn admin_sees_every_projects_instances_with_hosts() {
     let h = harness().await;
-    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
     let (status, headers, html) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("compute1"), "host column missing");
@@ -142,7 +144,9 @@ async fn a_tampered_or_missing_cookie_is_sent_to_login_and_back() {
     assert!(location.starts_with("/login?next="), "{location}");
     assert!(location.contains("compute1"), "{location}");
 
-    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
     let mut tampered = cookie.clone();
     tampered.pop();
     tampered.push(if cookie.ends_with('A') { 'B' } else { 'A' });
@@ -155,7 +159,10 @@ async fn a_wrong_password_is_refused_in_plain_words() {
     let h = harness().await;
     let err = login(&h.app, "admin", "wrong", "admin").await.unwrap_err();
     assert!(err.contains("Keystone refused the login"), "{err}");
-    assert!(!err.contains("wrong"), "the password must not be echoed: {err}");
+    assert!(
+        !err.contains("wrong"),
+        "the password must not be echoed: {err}"
+    );
 }
 
 #[tokio::test]
@@ -175,7 +182,7 @@ async fn a_member_gets_no_admin_page_and_no_admin_data() {
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::COOKIE, &cookie)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("query[limit]=50"))
+        .body(Body::from("query[limit]=50&scope=AllProjects"))
         .unwrap();
     let (status, _, body) = send(&h.app, req).await;
     assert!(!status.is_success(), "{status}");
@@ -186,7 +193,9 @@ async fn a_member_gets_no_admin_page_and_no_admin_data() {
 #[tokio::test]
 async fn state_changing_calls_from_another_site_are_refused() {
     let h = harness().await;
-    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
     let req = Request::post("/api/logout")
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::ORIGIN, "http://evil.example")
@@ -206,7 +215,9 @@ async fn state_changing_calls_from_another_site_are_refused() {
 #[tokio::test]
 async fn logout_revokes_the_token() {
     let h = harness().await;
-    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
     let req = Request::post("/api/logout")
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::COOKIE, &cookie)
@@ -219,21 +230,31 @@ async fn logout_revokes_the_token() {
     // Replaying the old cookie: Keystone no longer accepts its token, so it is back to login.
     let (status, headers, _) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
     assert_eq!(status, StatusCode::FOUND);
-    assert!(headers[header::LOCATION].to_str().unwrap().contains("expired=1"));
+    assert!(headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .contains("expired=1"));
 }
 
 #[tokio::test]
 async fn filters_reach_nova_and_the_host_filter_is_exact() {
     let h = harness().await;
-    let cookie = login(&h.app, "admin", "ferry-admin", "admin").await.unwrap();
-    let (status, _, html) = send(&h.app, get("/admin/instances?host=compute1", Some(&cookie))).await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let (status, _, html) =
+        send(&h.app, get("/admin/instances?host=compute1", Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("data-host=\"compute1\""));
     assert!(
         !html.contains("data-host=\"compute10\""),
         "compute10's instances leaked into compute1's list"
     );
-    let (_, _, html) = send(&h.app, get("/admin/instances?status=SHUTOFF", Some(&cookie))).await;
+    let (_, _, html) = send(
+        &h.app,
+        get("/admin/instances?status=SHUTOFF", Some(&cookie)),
+    )
+    .await;
     assert!(html.contains("Shutoff"));
     assert!(!html.contains("data-status=\"ACTIVE\""));
 }

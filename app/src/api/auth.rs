@@ -78,7 +78,12 @@ pub async fn login(
                 .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
         })
         .unwrap_or_default();
-    let limiter_key = format!("{}|{}|{}", domain.to_lowercase(), user.to_lowercase(), client_ip);
+    let limiter_key = format!(
+        "{}|{}|{}",
+        domain.to_lowercase(),
+        user.to_lowercase(),
+        client_ip
+    );
     let delay = backend.limiter.delay(&limiter_key);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -111,7 +116,9 @@ pub async fn login(
     let Some(compute_url) = token.catalog.endpoint("compute", interface, region) else {
         return Err(AppError::Internal(format!(
             "Keystone's catalog has no {interface} compute endpoint{}: Ferry needs Nova.",
-            region.map(|r| format!(" in region {r}")).unwrap_or_default()
+            region
+                .map(|r| format!(" in region {r}"))
+                .unwrap_or_default()
         )));
     };
     let project_ref = token.project.clone();
@@ -138,7 +145,9 @@ pub async fn login(
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::session::{check_origin, current_session, removal_cookie, set_cookie_header};
+    use crate::server::session::{
+        check_origin, current_session, removal_cookie, set_cookie_header,
+    };
 
     check_origin()?;
     let backend = crate::server::backend()?;
@@ -166,7 +175,10 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next("/admin/instances?host=compute1"), "/admin/instances?host=compute1");
+        assert_eq!(
+            safe_next("/admin/instances?host=compute1"),
+            "/admin/instances?host=compute1"
+        );
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
@@ -174,6 +186,9 @@ mod tests {
         assert_eq!(safe_next(""), "/");
         assert_eq!(safe_next("/admin/instances?name=caf\u{e9}"), "/");
         assert_eq!(safe_next("/a b"), "/");
-        assert_eq!(safe_next("/admin/instances?name=caf%C3%A9"), "/admin/instances?name=caf%C3%A9");
+        assert_eq!(
+            safe_next("/admin/instances?name=caf%C3%A9"),
+            "/admin/instances?name=caf%C3%A9"
+        );
     }
 }

@@ -9,7 +9,10 @@ use crate::{
 
 /// One page of instances (every project's, or the user's project's), filtered and sorted by Nova.
 #[server(endpoint = "list_instances")]
-pub async fn list_instances(query: InstanceQuery, scope: ListScope) -> Result<InstancePage, AppError> {
+pub async fn list_instances(
+    query: InstanceQuery,
+    scope: ListScope,
+) -> Result<InstancePage, AppError> {
     use crate::server::{mapping, session::require_scope, upstream::upstream_error};
     use openstack_client::compute::Compute;
 
@@ -33,7 +36,9 @@ pub async fn list_instances(query: InstanceQuery, scope: ListScope) -> Result<In
         page.servers.reverse();
     }
     let caps = crate::actions::Capabilities::from_roles(&session.roles);
-    Ok(mapping::instance_page(&query, page, projects, hosts, fetched_at, caps))
+    Ok(mapping::instance_page(
+        &query, page, projects, hosts, fetched_at, caps,
+    ))
 }
 
 /// One instance with its fields and its action log (os-instance-actions with events).
@@ -44,8 +49,11 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
 
     let backend = crate::server::backend()?;
     let session = require_scope(&backend, scope)?;
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(AppError::BadRequest(format!("“{id}” is not an instance id.")));
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(AppError::BadRequest(format!(
+            "“{id}” is not an instance id."
+        )));
     }
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
@@ -66,5 +74,7 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
             Err(e) => tracing::warn!(instance = %id, error = %e, "could not read action events"),
         }
     }
-    Ok(mapping::instance_detail(server, actions, details, &projects, &hosts))
+    Ok(mapping::instance_detail(
+        server, actions, details, &projects, &hosts,
+    ))
 }

@@ -11,7 +11,10 @@ use crate::{
 
 /// What the dialog shows: the instance, and the destination hosts the user may choose from.
 #[server(endpoint = "migration_options")]
-pub async fn migration_options(id: String, kind: MigrationKind) -> Result<MigrationTarget, AppError> {
+pub async fn migration_options(
+    id: String,
+    kind: MigrationKind,
+) -> Result<MigrationTarget, AppError> {
     use crate::server::{guard, hosts::host_table, upstream::upstream_error};
     use openstack_client::compute::Microversion;
 
@@ -50,14 +53,20 @@ fn kind_policy(kind: MigrationKind) -> &'static str {
 
 #[server(endpoint = "live_migrate")]
 pub async fn live_migrate(request: MigrationRequest) -> Result<Accepted, AppError> {
-    use crate::server::{guard, upstream::upstream_error};
+    use crate::server::{
+        guard,
+        upstream::{action_error, upstream_error},
+    };
     use openstack_client::compute::{BlockMigration, LiveMigration};
 
     let (_backend, session, caps, compute) = guard::migration_context(&request.instance_id).await?;
     guard::require(caps.migrate, kind_policy(MigrationKind::Live))?;
     let host = guard::clean_host(request.host.as_deref())?;
     if host.is_some() {
-        guard::require(caps.choose_host, "os_compute_api:os-migrate-server:migrate_live:host")?;
+        guard::require(
+            caps.choose_host,
+            "os_compute_api:os-migrate-server:migrate_live:host",
+        )?;
     }
     let server = compute
         .get_server(&request.instance_id)
@@ -75,8 +84,14 @@ pub async fn live_migrate(request: MigrationRequest) -> Result<Accepted, AppErro
     let accepted = compute
         .live_migrate(&server.id, &body)
         .await
-        .map_err(|e| upstream_error(e, "live-migrate the instance"))?;
-    guard::audit(&session, "live-migrate", &server, host.as_deref(), accepted.request_id.as_deref());
+        .map_err(|e| action_error(e, "live-migrate the instance"))?;
+    guard::audit(
+        &session,
+        "live-migrate",
+        &server,
+        host.as_deref(),
+        accepted.request_id.as_deref(),
+    );
     Ok(Accepted {
         message: format!(
             "Live migration of {} from {} to {} started.",
@@ -90,13 +105,19 @@ pub async fn live_migrate(request: MigrationRequest) -> Result<Accepted, AppErro
 
 #[server(endpoint = "cold_migrate")]
 pub async fn cold_migrate(request: MigrationRequest) -> Result<Accepted, AppError> {
-    use crate::server::{guard, upstream::upstream_error};
+    use crate::server::{
+        guard,
+        upstream::{action_error, upstream_error},
+    };
 
     let (_backend, session, caps, compute) = guard::migration_context(&request.instance_id).await?;
     guard::require(caps.migrate, kind_policy(MigrationKind::Cold))?;
     let host = guard::clean_host(request.host.as_deref())?;
     if host.is_some() {
-        guard::require(caps.choose_host, "os_compute_api:os-migrate-server:migrate:host")?;
+        guard::require(
+            caps.choose_host,
+            "os_compute_api:os-migrate-server:migrate:host",
+        )?;
     }
     let server = compute
         .get_server(&request.instance_id)
@@ -105,8 +126,14 @@ pub async fn cold_migrate(request: MigrationRequest) -> Result<Accepted, AppErro
     let accepted = compute
         .migrate(&server.id, host.as_deref())
         .await
-        .map_err(|e| upstream_error(e, "migrate the instance"))?;
-    guard::audit(&session, "migrate", &server, host.as_deref(), accepted.request_id.as_deref());
+        .map_err(|e| action_error(e, "migrate the instance"))?;
+    guard::audit(
+        &session,
+        "migrate",
+        &server,
+        host.as_deref(),
+        accepted.request_id.as_deref(),
+    );
     Ok(Accepted {
         message: format!(
             "Cold migration of {} from {} started; it will wait in Verify Resize for your confirm or revert.",
@@ -119,7 +146,10 @@ pub async fn cold_migrate(request: MigrationRequest) -> Result<Accepted, AppErro
 
 #[server(endpoint = "confirm_resize")]
 pub async fn confirm_resize(id: String) -> Result<Accepted, AppError> {
-    use crate::server::{guard, upstream::upstream_error};
+    use crate::server::{
+        guard,
+        upstream::{action_error, upstream_error},
+    };
 
     let (_backend, session, caps, compute) = guard::migration_context(&id).await?;
     guard::require(caps.confirm, "os_compute_api:servers:confirm_resize")?;
@@ -130,8 +160,14 @@ pub async fn confirm_resize(id: String) -> Result<Accepted, AppError> {
     let accepted = compute
         .confirm_resize(&id)
         .await
-        .map_err(|e| upstream_error(e, "confirm the migration"))?;
-    guard::audit(&session, "confirmResize", &server, None, accepted.request_id.as_deref());
+        .map_err(|e| action_error(e, "confirm the migration"))?;
+    guard::audit(
+        &session,
+        "confirmResize",
+        &server,
+        None,
+        accepted.request_id.as_deref(),
+    );
     Ok(Accepted {
         message: format!(
             "Confirmed: {} stays on {}.",
@@ -144,7 +180,10 @@ pub async fn confirm_resize(id: String) -> Result<Accepted, AppError> {
 
 #[server(endpoint = "revert_resize")]
 pub async fn revert_resize(id: String) -> Result<Accepted, AppError> {
-    use crate::server::{guard, upstream::upstream_error};
+    use crate::server::{
+        guard,
+        upstream::{action_error, upstream_error},
+    };
 
     let (_backend, session, caps, compute) = guard::migration_context(&id).await?;
     guard::require(caps.confirm, "os_compute_api:servers:revert_resize")?;
@@ -155,8 +194,14 @@ pub async fn revert_resize(id: String) -> Result<Accepted, AppError> {
     let accepted = compute
         .revert_resize(&id)
         .await
-        .map_err(|e| upstream_error(e, "revert the migration"))?;
-    guard::audit(&session, "revertResize", &server, None, accepted.request_id.as_deref());
+        .map_err(|e| action_error(e, "revert the migration"))?;
+    guard::audit(
+        &session,
+        "revertResize",
+        &server,
+        None,
+        accepted.request_id.as_deref(),
+    );
     Ok(Accepted {
         message: format!("Reverting: {} goes back to its source host.", server.name),
         request_id: accepted.request_id,

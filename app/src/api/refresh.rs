@@ -19,7 +19,9 @@ pub async fn refresh_rows(
 ) -> Result<RowRefresh, AppError> {
     use crate::{
         labels::in_flux,
-        server::{failures::migration_failure, mapping, session::require_scope, upstream::upstream_error},
+        server::{
+            failures::migration_failure, mapping, session::require_scope, upstream::upstream_error,
+        },
     };
     use chrono::{DateTime, Duration, Utc};
     use openstack_client::compute::{Compute, ServerQuery};
@@ -27,7 +29,9 @@ pub async fn refresh_rows(
     let backend = crate::server::backend()?;
     let session = require_scope(&backend, scope)?;
     if ids.len() > 500 || flux.len() > 500 {
-        return Err(AppError::BadRequest("Too many rows to refresh at once.".into()));
+        return Err(AppError::BadRequest(
+            "Too many rows to refresh at once.".into(),
+        ));
     }
     let since = DateTime::parse_from_rfc3339(&since)
         .map_err(|_| AppError::BadRequest("The refresh time is not a timestamp.".into()))?

@@ -71,7 +71,12 @@ pub struct LiveRows {
 }
 
 impl LiveRows {
-    pub fn start(rows: Vec<(String, LiveRow)>, since: String, scope: ListScope, toasts: Toasts) -> Self {
+    pub fn start(
+        rows: Vec<(String, LiveRow)>,
+        since: String,
+        scope: ListScope,
+        toasts: Toasts,
+    ) -> Self {
         let live = LiveRows {
             scope,
             rows: Arc::new(rows),
@@ -115,7 +120,11 @@ impl LiveRows {
                     *self.since.lock().unwrap_or_else(|e| e.into_inner()) = refresh.now.clone();
                     let changed = self.apply(refresh, toasts);
                     let mut c = self.clock.lock().unwrap_or_else(|e| e.into_inner());
-                    c.quiet = if changed { 0 } else { c.quiet.saturating_add(1) };
+                    c.quiet = if changed {
+                        0
+                    } else {
+                        c.quiet.saturating_add(1)
+                    };
                 }
                 Ok(_) => return,
                 Err(e) if e.needs_login() => {
@@ -139,7 +148,8 @@ impl LiveRows {
         let mut c = self.clock.lock().unwrap_or_else(|e| e.into_inner());
         c.now += TICK.as_millis() as u64;
         let now = c.now;
-        c.kicked.retain(|_, at| now.saturating_sub(*at) < KICK_WINDOW.as_millis() as u64);
+        c.kicked
+            .retain(|_, at| now.saturating_sub(*at) < KICK_WINDOW.as_millis() as u64);
         // Updates held back while a menu was open.
         let pending: Vec<(String, InstanceRow)> = c.pending.drain().collect();
         for (id, row) in pending {
@@ -160,7 +170,9 @@ impl LiveRows {
                 continue;
             }
             ids.push(id.clone());
-            let (status, task) = live.row.with_untracked(|r| (r.status.clone(), r.task.clone()));
+            let (status, task) = live
+                .row
+                .with_untracked(|r| (r.status.clone(), r.task.clone()));
             if in_flux(&status, task.as_deref()) || c.kicked.contains_key(id) {
                 moving = true;
                 flux.push(id.clone());

@@ -84,7 +84,9 @@ fn ErrorBox(error: RwSignal<Option<AppError>>) -> impl IntoView {
                 AppError::Upstream(f) => Some(format!(
                     "{} answered {}: {}\nRequest id: {}",
                     f.service,
-                    f.status.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into()),
+                    f.status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "nothing".into()),
                     f.message,
                     f.request_id.clone().unwrap_or_else(|| "—".into())
                 )),
@@ -281,7 +283,11 @@ fn plain(n: Option<u64>) -> String {
 }
 
 #[component]
-fn HostPicker(target: MigrationTarget, kind: MigrationKind, chosen: RwSignal<String>) -> impl IntoView {
+fn HostPicker(
+    target: MigrationTarget,
+    kind: MigrationKind,
+    chosen: RwSignal<String>,
+) -> impl IntoView {
     if !target.can_choose_host {
         return view! {
             <p class="explain">

@@ -45,7 +45,14 @@ impl Toasts {
     fn push(&self, ok: bool, text: String, details: Option<String>) -> u64 {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.list.update(|l| l.push(Toast { id, ok, text, details }));
+        self.list.update(|l| {
+            l.push(Toast {
+                id,
+                ok,
+                text,
+                details,
+            })
+        });
         id
     }
 

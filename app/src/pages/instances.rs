@@ -176,7 +176,8 @@ fn Row(
     let entries = Signal::derive(move || {
         row.with(|r| menu(&r.status, r.task.as_deref(), r.bare_metal, caps))
     });
-    let primary_entry = move || row.with(|r| primary(&r.status, r.task.as_deref(), r.bare_metal, caps));
+    let primary_entry =
+        move || row.with(|r| primary(&r.status, r.task.as_deref(), r.bare_metal, caps));
     let confirming = RwSignal::new(false);
     let on_pick = {
         let id = id.clone();
@@ -269,7 +270,12 @@ fn Row(
 }
 
 /// Confirm runs at once (it only finishes what the operator started), locked while in flight.
-fn confirm(id: String, busy: RwSignal<bool>, toasts: Toasts, on_accepted: Callback<(String, Accepted)>) {
+fn confirm(
+    id: String,
+    busy: RwSignal<bool>,
+    toasts: Toasts,
+    on_accepted: Callback<(String, Accepted)>,
+) {
     if busy.get_untracked() {
         return;
     }
@@ -288,7 +294,9 @@ fn error_details(e: &AppError) -> Option<String> {
         AppError::Upstream(f) => Some(format!(
             "{} answered {}: {}\nRequest id: {}",
             f.service,
-            f.status.map(|s| s.to_string()).unwrap_or_else(|| "nothing".into()),
+            f.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "nothing".into()),
             f.message,
             f.request_id.clone().unwrap_or_else(|| "—".into())
         )),
@@ -435,7 +443,8 @@ fn Pager(
     page_next: Option<String>,
     page_prev: Option<String>,
 ) -> impl IntoView {
-    let first = (!query.marker.is_empty()).then(|| format!("?{}", query.first_page().to_query_string()));
+    let first =
+        (!query.marker.is_empty()).then(|| format!("?{}", query.first_page().to_query_string()));
     let prev = page_prev.map(|m| {
         let q = InstanceQuery {
             marker: m,

@@ -20,12 +20,17 @@ pub async fn migration_failure(
         ..MigrationQuery::default()
     };
     let migrations = compute.list_migrations(&query).await.ok()?.migrations;
-    let latest = migrations.into_iter().max_by_key(|m| (m.created_at, m.id))?;
+    let latest = migrations
+        .into_iter()
+        .max_by_key(|m| (m.created_at, m.id))?;
     if !matches!(latest.status.as_str(), "error" | "failed") {
         return None;
     }
     // Only a failure that happened while we watched; an old one was reported already.
-    if latest.updated_at.is_some_and(|t| t < since - chrono::Duration::seconds(30)) {
+    if latest
+        .updated_at
+        .is_some_and(|t| t < since - chrono::Duration::seconds(30))
+    {
         return None;
     }
     let (reason, request_id) = failure_reason(compute, &row.id).await;

@@ -11,7 +11,9 @@ use super::{
 use crate::{actions::Capabilities, error::AppError};
 
 /// Origin, session, roles and a compute connection for an action on instance `id`.
-pub async fn migration_context(id: &str) -> Result<(Backend, Session, Capabilities, Compute), AppError> {
+pub async fn migration_context(
+    id: &str,
+) -> Result<(Backend, Session, Capabilities, Compute), AppError> {
     check_origin()?;
     check_id(id)?;
     let backend = backend()?;
@@ -41,11 +43,15 @@ pub fn require(allowed: bool, policy: &str) -> Result<(), AppError> {
 }
 
 pub fn check_id(id: &str) -> Result<(), AppError> {
-    let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(AppError::BadRequest(format!("“{id}” is not an instance id.")))
+        Err(AppError::BadRequest(format!(
+            "“{id}” is not an instance id."
+        )))
     }
 }
 
@@ -61,12 +67,20 @@ pub fn clean_host(host: Option<&str>) -> Result<Option<String>, AppError> {
     if ok {
         Ok(Some(host.to_string()))
     } else {
-        Err(AppError::BadRequest(format!("“{host}” is not a compute host name.")))
+        Err(AppError::BadRequest(format!(
+            "“{host}” is not a compute host name."
+        )))
     }
 }
 
 /// One log line per action: who, which instance, from where to where, Nova's request id.
-pub fn audit(session: &Session, action: &str, server: &Server, destination: Option<&str>, request_id: Option<&str>) {
+pub fn audit(
+    session: &Session,
+    action: &str,
+    server: &Server,
+    destination: Option<&str>,
+    request_id: Option<&str>,
+) {
     tracing::info!(
         action,
         user = %session.user,
@@ -88,7 +102,10 @@ mod tests {
     fn hosts_and_ids_are_checked_before_anything_is_sent() {
         assert_eq!(clean_host(None).unwrap(), None);
         assert_eq!(clean_host(Some("  ")).unwrap(), None);
-        assert_eq!(clean_host(Some("compute10")).unwrap().as_deref(), Some("compute10"));
+        assert_eq!(
+            clean_host(Some("compute10")).unwrap().as_deref(),
+            Some("compute10")
+        );
         assert!(clean_host(Some("compute1; rm -rf /")).is_err());
         assert!(check_id("4a3c9f1e-0b7d-4c55-9a9e-2f6f3d1c8b7a").is_ok());
         assert!(check_id("../../etc").is_err());

@@ -57,7 +57,11 @@ pub async fn host_table(
                 .map(|s| s.host.clone())
                 .unwrap_or_else(|| h.hypervisor_hostname.clone());
             let service = services.iter().find(|s| s.host == host);
-            let up = h.state.as_deref().or(service.and_then(|s| s.state.as_deref())) == Some("up");
+            let up = h
+                .state
+                .as_deref()
+                .or(service.and_then(|s| s.state.as_deref()))
+                == Some("up");
             let enabled =
                 h.status.as_deref().or(service.map(|s| s.status.as_str())) == Some("enabled");
             let disabled_reason = h
@@ -118,12 +122,19 @@ fn natural_key(s: &str) -> (String, u64) {
 
 /// vCPU and RAM per hypervisor id: from os-hypervisors when it still reports usage (< 2.88),
 /// otherwise from Placement (capacity = (total − reserved) × allocation ratio), fetched in parallel.
-async fn usage(backend: &Backend, session: &Session, hypervisors: &[Hypervisor]) -> BTreeMap<String, Usage> {
+async fn usage(
+    backend: &Backend,
+    session: &Session,
+    hypervisors: &[Hypervisor],
+) -> BTreeMap<String, Usage> {
     let mut out = BTreeMap::new();
     let mut missing = Vec::new();
     for h in hypervisors {
         if h.vcpus.is_some() || h.memory_mb.is_some() {
-            out.insert(h.id.clone(), (h.vcpus_used, h.vcpus, h.memory_mb_used, h.memory_mb));
+            out.insert(
+                h.id.clone(),
+                (h.vcpus_used, h.vcpus, h.memory_mb_used, h.memory_mb),
+            );
         } else {
             missing.push(h.id.clone());
         }
@@ -231,6 +242,9 @@ mod tests {
     fn hosts_sort_naturally() {
         let mut hosts = vec!["compute10", "compute2", "compute1", "compute11"];
         hosts.sort_by_key(|h| natural_key(h));
-        assert_eq!(hosts, vec!["compute1", "compute2", "compute10", "compute11"]);
+        assert_eq!(
+            hosts,
+            vec!["compute1", "compute2", "compute10", "compute11"]
+        );
     }
 }

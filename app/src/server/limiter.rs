@@ -33,7 +33,9 @@ impl LoginLimiter {
     pub fn failed(&self, key: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         failures.retain(|_, (_, at)| at.elapsed() < WINDOW);
-        let entry = failures.entry(key.to_string()).or_insert((0, Instant::now()));
+        let entry = failures
+            .entry(key.to_string())
+            .or_insert((0, Instant::now()));
         entry.0 = entry.0.saturating_add(1);
         entry.1 = Instant::now();
     }

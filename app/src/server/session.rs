@@ -137,12 +137,20 @@ pub fn require_admin(backend: &Backend) -> Result<Session, AppError> {
 /// The current session if its roles may see `scope`: every project needs admin; the own
 /// project's list needs the project manager role (or admin), which is what Nova 34's
 /// `project_manager_api` policies key on.
-pub fn require_scope(backend: &Backend, scope: crate::model::ListScope) -> Result<Session, AppError> {
+pub fn require_scope(
+    backend: &Backend,
+    scope: crate::model::ListScope,
+) -> Result<Session, AppError> {
     match scope {
         crate::model::ListScope::AllProjects => require_admin(backend),
         crate::model::ListScope::MyProject => {
             let session = current_session(backend)?;
-            if session.is_admin() || session.roles.iter().any(|r| r.eq_ignore_ascii_case("manager")) {
+            if session.is_admin()
+                || session
+                    .roles
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case("manager"))
+            {
                 Ok(session)
             } else {
                 Err(AppError::Forbidden(

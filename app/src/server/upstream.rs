@@ -5,6 +5,26 @@ use openstack_client::{Error, ErrorKind};
 
 use crate::error::{AppError, UpstreamFailure};
 
+/// For a request that changes something (a migration, confirm, revert): a timeout does not mean
+/// it failed, so say so, and never send it again.
+pub fn action_error(e: Error, doing: &str) -> AppError {
+    if matches!(e.kind, ErrorKind::Timeout) {
+        let service = service_name(e.service);
+        return AppError::Upstream(UpstreamFailure {
+            summary: format!(
+                "The {service} service did not answer in time, so Ferry cannot tell whether it will {doing}. \
+                 It may have started: the row's status will update. Ferry did not send it again."
+            ),
+            service: e.service.to_string(),
+            status: None,
+            message: e.message,
+            request_id: e.request_id,
+            unreachable: true,
+        });
+    }
+    upstream_error(e, doing)
+}
+
 /// `doing` completes the sentence "Ferry could not …", e.g. "list instances".
 pub fn upstream_error(e: Error, doing: &str) -> AppError {
     let service = service_name(e.service);
@@ -17,9 +37,9 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
         return AppError::SessionExpired;
     }
     let summary = match (&e.kind, status) {
-        (ErrorKind::Timeout, _) => format!(
-            "Ferry could not {doing}: the {service} service did not answer in time."
-        ),
+        (ErrorKind::Timeout, _) => {
+            format!("Ferry could not {doing}: the {service} service did not answer in time.")
+        }
         (ErrorKind::Connect, _) => {
             format!("Ferry could not {doing}: the {service} service cannot be reached.")
         }
@@ -32,9 +52,9 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
             "The {service} service cannot {doing} in the instance's current state: {}",
             e.message
         ),
-        (_, Some(code)) if code >= 500 => format!(
-            "The {service} service failed while Ferry tried to {doing} (HTTP {code})."
-        ),
+        (_, Some(code)) if code >= 500 => {
+            format!("The {service} service failed while Ferry tried to {doing} (HTTP {code}).")
+        }
         _ => format!("Ferry could not {doing}: {}", e.message),
     };
     AppError::Upstream(UpstreamFailure {

@@ -31,7 +31,11 @@ fn view(app: &App, f: &Flavor, mv: Mv, detail: bool) -> Value {
         // Before 2.75 a zero swap was the empty string.
         o.insert(
             "swap".into(),
-            if f.swap == 0 && !mv.at_least(75) { json!("") } else { json!(f.swap) },
+            if f.swap == 0 && !mv.at_least(75) {
+                json!("")
+            } else {
+                json!(f.swap)
+            },
         );
         if !mv.at_least(75) {
             o.insert("rxtx_factor".into(), json!(1.0));
@@ -45,7 +49,11 @@ fn view(app: &App, f: &Flavor, mv: Mv, detail: bool) -> Value {
 
 pub async fn index(State(app): State<App>, Extension(mv): Extension<Mv>) -> ApiResult<Response> {
     let st = app.cloud.lock();
-    let list: Vec<Value> = st.flavors.iter().map(|f| view(&app, f, mv, false)).collect();
+    let list: Vec<Value> = st
+        .flavors
+        .iter()
+        .map(|f| view(&app, f, mv, false))
+        .collect();
     Ok(ok(json!({ "flavors": list })))
 }
 

@@ -31,12 +31,22 @@ fn total(h: &Host, rc: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn view(st: &CloudState, h: &Host, mv: Mv, detail: bool, with_servers: bool, usage: Option<&Usage>) -> Value {
+fn view(
+    st: &CloudState,
+    h: &Host,
+    mv: Mv,
+    detail: bool,
+    with_servers: bool,
+    usage: Option<&Usage>,
+) -> Value {
     let mut o = Map::new();
     o.insert("id".into(), id_of(h, mv));
     o.insert("hypervisor_hostname".into(), json!(h.node));
     o.insert("state".into(), json!(if h.is_up() { "up" } else { "down" }));
-    o.insert("status".into(), json!(if h.disabled { "disabled" } else { "enabled" }));
+    o.insert(
+        "status".into(),
+        json!(if h.disabled { "disabled" } else { "enabled" }),
+    );
     if detail {
         o.insert("hypervisor_type".into(), json!(h.hypervisor_type));
         o.insert("hypervisor_version".into(), json!(h.hypervisor_version));
@@ -71,11 +81,20 @@ fn view(st: &CloudState, h: &Host, mv: Mv, detail: bool, with_servers: bool, usa
             o.insert("vcpus_used".into(), json!(get("VCPU")));
             o.insert("memory_mb_used".into(), json!(get("MEMORY_MB")));
             o.insert("local_gb_used".into(), json!(get("DISK_GB")));
-            o.insert("free_ram_mb".into(), json!(ram as i64 - get("MEMORY_MB") as i64));
-            o.insert("free_disk_gb".into(), json!(disk as i64 - get("DISK_GB") as i64));
+            o.insert(
+                "free_ram_mb".into(),
+                json!(ram as i64 - get("MEMORY_MB") as i64),
+            );
+            o.insert(
+                "free_disk_gb".into(),
+                json!(disk as i64 - get("DISK_GB") as i64),
+            );
             o.insert("current_workload".into(), json!(0));
             o.insert("running_vms".into(), json!(running));
-            o.insert("disk_available_least".into(), json!(disk as i64 - get("DISK_GB") as i64));
+            o.insert(
+                "disk_available_least".into(),
+                json!(disk as i64 - get("DISK_GB") as i64),
+            );
             let cpu = json!({
                 "arch": "x86_64",
                 "model": "Cascadelake-Server",
@@ -85,7 +104,11 @@ fn view(st: &CloudState, h: &Host, mv: Mv, detail: bool, with_servers: bool, usa
             });
             o.insert(
                 "cpu_info".into(),
-                if mv.at_least(28) { cpu } else { json!(cpu.to_string()) },
+                if mv.at_least(28) {
+                    cpu
+                } else {
+                    json!(cpu.to_string())
+                },
             );
         }
     }
@@ -133,7 +156,9 @@ fn with_servers(mv: Mv, q: &Query) -> ApiResult<bool> {
 
 fn list(app: &App, mv: Mv, q: &Query, detail: bool) -> ApiResult<Response> {
     let servers = with_servers(mv, q)?;
-    let pattern = q.get("hypervisor_hostname_pattern").filter(|_| mv.at_least(53));
+    let pattern = q
+        .get("hypervisor_hostname_pattern")
+        .filter(|_| mv.at_least(53));
     let paging = mv.at_least(33);
     if pattern.is_some() && (q.has("limit") || q.has("marker")) {
         return Err(Fault::bad_request(
@@ -163,11 +188,7 @@ fn list(app: &App, mv: Mv, q: &Query, detail: bool) -> ApiResult<Response> {
             Some(p) => {
                 hosts.drain(..=p);
             }
-            None => {
-                return Err(Fault::bad_request(format!(
-                    "marker [{marker}] not found"
-                )))
-            }
+            None => return Err(Fault::bad_request(format!("marker [{marker}] not found"))),
         }
     }
     let full = match limit {
@@ -185,9 +206,16 @@ fn list(app: &App, mv: Mv, q: &Query, detail: bool) -> ApiResult<Response> {
     let mut body = json!({ "hypervisors": items });
     if let (true, Some(l), Some(last)) = (full, limit, hosts.last()) {
         let marker = id_of(last, mv).to_string().trim_matches('"').to_string();
-        let coll = if detail { "os-hypervisors/detail" } else { "os-hypervisors" };
+        let coll = if detail {
+            "os-hypervisors/detail"
+        } else {
+            "os-hypervisors"
+        };
         if let Some(obj) = body.as_object_mut() {
-            obj.insert("hypervisors_links".into(), next_link(app, coll, q, l, &marker));
+            obj.insert(
+                "hypervisors_links".into(),
+                next_link(app, coll, q, l, &marker),
+            );
         }
     }
     Ok(ok(body))
@@ -213,8 +241,12 @@ pub async fn show(
         st.hosts.iter().find(|h| h.node_id.to_string() == id)
     };
     let Some(h) = found else {
-        return Err(Fault::not_found(format!("Hypervisor with ID '{id}' could not be found.")));
+        return Err(Fault::not_found(format!(
+            "Hypervisor with ID '{id}' could not be found."
+        )));
     };
     let usages = st.usages();
-    Ok(ok(json!({"hypervisor": view(&st, h, mv, true, servers, usages.get(&h.node))})))
+    Ok(ok(
+        json!({"hypervisor": view(&st, h, mv, true, servers, usages.get(&h.node))}),
+    ))
 }

@@ -64,7 +64,10 @@ fn domain_matches(domain: Option<&Value>) -> bool {
     match domain {
         None => true,
         Some(d) => {
-            let id_ok = d.get("id").and_then(Value::as_str).is_none_or(|i| i == "default");
+            let id_ok = d
+                .get("id")
+                .and_then(Value::as_str)
+                .is_none_or(|i| i == "default");
             let name_ok = d
                 .get("name")
                 .and_then(Value::as_str)
@@ -84,13 +87,18 @@ pub async fn issue(State(app): State<App>, body: Bytes) -> Response {
     let methods: Vec<String> = identity
         .get("methods")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     if methods.is_empty() {
         return bad_request("'methods' is a required property");
     }
     let now = clock::now();
-    let ttl = ChronoDuration::from_std(app.cloud.config().token_ttl).unwrap_or(ChronoDuration::hours(1));
+    let ttl =
+        ChronoDuration::from_std(app.cloud.config().token_ttl).unwrap_or(ChronoDuration::hours(1));
 
     let mut st = app.cloud.lock();
     // Who: password (user by id, or by name within a domain) or an existing token.
@@ -336,7 +344,13 @@ pub async fn auth_projects(State(app): State<App>, headers: HeaderMap) -> Respon
     let projects: Vec<Value> = st
         .projects
         .iter()
-        .filter(|p| p.id == ctx.project_id || st.users.iter().any(|u| u.id == ctx.user_id && u.project_id == p.id))
+        .filter(|p| {
+            p.id == ctx.project_id
+                || st
+                    .users
+                    .iter()
+                    .any(|u| u.id == ctx.user_id && u.project_id == p.id)
+        })
         .map(|p| project_json(&app, p))
         .collect();
     Json(json!({

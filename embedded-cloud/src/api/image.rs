@@ -1,10 +1,10 @@
 //! Just enough Glance v2 for `openstack server list/show` to name images.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::common::{ok, App};
+use super::common::{ok, App, Query};
 use crate::clock;
 use crate::fault::keystone_error;
 use crate::model::Image;
@@ -44,9 +44,25 @@ fn view(i: &Image) -> Value {
     })
 }
 
-pub async fn list(State(app): State<App>) -> Response {
+/// Supports Glance's `id=in:a,b` and `name=` filters, which the client uses
+/// to name the images of a server list.
+pub async fn list(State(app): State<App>, RawQuery(raw): RawQuery) -> Response {
+    let q = Query::parse(raw.as_deref());
+    let ids: Option<Vec<String>> = q.get("id").map(|v| {
+        v.strip_prefix("in:")
+            .unwrap_or(v)
+            .split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .collect()
+    });
     let st = app.cloud.lock();
-    let images: Vec<Value> = st.images.iter().map(view).collect();
+    let images: Vec<Value> = st
+        .images
+        .iter()
+        .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
+        .filter(|i| q.get("name").is_none_or(|n| n == i.name))
+        .map(view)
+        .collect();
     ok(json!({"images": images, "first": "/v2/images", "schema": "/v2/schemas/images"}))
 }
 

@@ -48,7 +48,11 @@ pub async fn index(
         "os_compute_api:os-instance-actions:list",
     )?;
     let paging = mv.at_least(58);
-    let (since, before) = if paging { parse_changes(&q)? } else { (None, None) };
+    let (since, before) = if paging {
+        parse_changes(&q)?
+    } else {
+        (None, None)
+    };
     let before = if mv.at_least(66) { before } else { None };
     let limit = if paging { parse_limit(&q)? } else { None };
     let mut found: Vec<&InstanceAction> = st

@@ -67,24 +67,38 @@ pub async fn index(
         "os_compute_api:os-migrations:index",
     )?;
     // Listing beyond one's own project needs index:all_projects (admin).
-    let requested_project = if mv.at_least(80) { q.get("project_id") } else { None };
+    let requested_project = if mv.at_least(80) {
+        q.get("project_id")
+    } else {
+        None
+    };
     let project = if admin {
         requested_project.map(String::from)
     } else {
         if requested_project.is_some_and(|p| p != ctx.project_id) {
-            return Err(Fault::policy("os_compute_api:os-migrations:index:all_projects"));
+            return Err(Fault::policy(
+                "os_compute_api:os-migrations:index:all_projects",
+            ));
         }
         Some(ctx.project_id.clone())
     };
     let paging = mv.at_least(59);
-    let (since, before) = if paging { parse_changes(&q)? } else { (None, None) };
+    let (since, before) = if paging {
+        parse_changes(&q)?
+    } else {
+        (None, None)
+    };
     let before = if mv.at_least(66) { before } else { None };
     let limit = if paging { parse_limit(&q)? } else { None };
     let hidden = match q.get("hidden") {
         Some(v) => parse_bool("hidden", v)?,
         None => false,
     };
-    let user = if mv.at_least(80) { q.get("user_id") } else { None };
+    let user = if mv.at_least(80) {
+        q.get("user_id")
+    } else {
+        None
+    };
 
     let st = app.cloud.lock();
     let mut found: Vec<&Migration> = st
@@ -94,14 +108,19 @@ pub async fn index(
         .filter(|m| project.as_ref().is_none_or(|p| *p == m.project_id))
         .filter(|m| user.is_none_or(|u| u == m.user_id))
         .filter(|m| q.get("instance_uuid").is_none_or(|u| u == m.instance_uuid))
-        .filter(|m| q.get("source_compute").is_none_or(|h| h == m.source_compute))
         .filter(|m| {
-            q.get("host").is_none_or(|h| {
-                h == m.source_compute || m.dest_compute.as_deref() == Some(h)
-            })
+            q.get("source_compute")
+                .is_none_or(|h| h == m.source_compute)
+        })
+        .filter(|m| {
+            q.get("host")
+                .is_none_or(|h| h == m.source_compute || m.dest_compute.as_deref() == Some(h))
         })
         .filter(|m| q.get("status").is_none_or(|s| s == m.status))
-        .filter(|m| q.get("migration_type").is_none_or(|t| t == m.migration_type))
+        .filter(|m| {
+            q.get("migration_type")
+                .is_none_or(|t| t == m.migration_type)
+        })
         .filter(|m| since.is_none_or(|t| m.updated_at >= t))
         .filter(|m| before.is_none_or(|t| m.updated_at <= t))
         .collect();
@@ -111,7 +130,11 @@ pub async fn index(
             Some(p) => {
                 found.drain(..=p);
             }
-            None => return Err(Fault::bad_request(format!("Marker {marker} could not be found."))),
+            None => {
+                return Err(Fault::bad_request(format!(
+                    "Marker {marker} could not be found."
+                )))
+            }
         }
     }
     let full = match limit {
@@ -126,7 +149,10 @@ pub async fn index(
     let mut body = json!({ "migrations": items });
     if let (true, Some(l), Some(last)) = (full, limit, found.last()) {
         if let Some(obj) = body.as_object_mut() {
-            obj.insert("migrations_links".into(), next_link(&app, "os-migrations", &q, l, &last.uuid));
+            obj.insert(
+                "migrations_links".into(),
+                next_link(&app, "os-migrations", &q, l, &last.uuid),
+            );
         }
     }
     Ok(ok(body))

@@ -69,7 +69,10 @@ pub fn router(cloud: Cloud, base: String) -> Router {
         .route(&format!("{C}/servers"), get(servers::index))
         .route(&format!("{C}/servers/detail"), get(servers::detail))
         .route(&format!("{C}/servers/{{id}}"), get(servers::show))
-        .route(&format!("{C}/servers/{{id}}/action"), post(server_actions::action))
+        .route(
+            &format!("{C}/servers/{{id}}/action"),
+            post(server_actions::action),
+        )
         .route(
             &format!("{C}/servers/{{id}}/migrations"),
             get(server_migrations::index),
@@ -92,12 +95,21 @@ pub fn router(cloud: Cloud, base: String) -> Router {
         )
         .route(&format!("{C}/os-migrations"), get(migrations::index))
         .route(&format!("{C}/os-hypervisors"), get(hypervisors::index))
-        .route(&format!("{C}/os-hypervisors/detail"), get(hypervisors::detail))
-        .route(&format!("{C}/os-hypervisors/{{id}}"), get(hypervisors::show))
+        .route(
+            &format!("{C}/os-hypervisors/detail"),
+            get(hypervisors::detail),
+        )
+        .route(
+            &format!("{C}/os-hypervisors/{{id}}"),
+            get(hypervisors::show),
+        )
         .route(&format!("{C}/os-services"), get(services::index))
         .route(&format!("{C}/os-services/{{id}}"), put(services::update))
         .route(&format!("{C}/os-server-groups"), get(server_groups::index))
-        .route(&format!("{C}/os-server-groups/{{id}}"), get(server_groups::show))
+        .route(
+            &format!("{C}/os-server-groups/{{id}}"),
+            get(server_groups::show),
+        )
         .route(&format!("{C}/flavors"), get(flavors::index))
         .route(&format!("{C}/flavors/detail"), get(flavors::detail))
         .route(&format!("{C}/flavors/{{id}}"), get(flavors::show))

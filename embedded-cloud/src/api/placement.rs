@@ -42,7 +42,10 @@ pub async fn microversion(req: Request, next: Next) -> Response {
     let minor = match requested.as_deref() {
         None => 0,
         Some("latest") => max_minor,
-        Some(v) => match v.split_once('.').map(|(a, b)| (a.parse::<u32>(), b.parse::<u32>())) {
+        Some(v) => match v
+            .split_once('.')
+            .map(|(a, b)| (a.parse::<u32>(), b.parse::<u32>()))
+        {
             Some((Ok(1), Ok(m))) if m <= max_minor => m,
             Some((Ok(_), Ok(_))) => {
                 return placement_error(
@@ -71,9 +74,7 @@ pub async fn microversion(req: Request, next: Next) -> Response {
 
 fn provider(app: &App, h: &Host) -> Value {
     let u = &h.node_uuid;
-    let link = |suffix: &str, rel: &str| {
-        json!({"href": format!("/resource_providers/{u}{suffix}"), "rel": rel})
-    };
+    let link = |suffix: &str, rel: &str| json!({"href": format!("/resource_providers/{u}{suffix}"), "rel": rel});
     let _ = app;
     json!({
         "uuid": u,

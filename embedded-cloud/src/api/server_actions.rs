@@ -40,12 +40,26 @@ pub async fn action(
         Ok(r) => r,
         Err(f) => axum::response::IntoResponse::into_response(f),
     };
-    record(&app.cloud, &id, &headers, parsed, &body, response.status().as_u16());
+    record(
+        &app.cloud,
+        &id,
+        &headers,
+        parsed,
+        &body,
+        response.status().as_u16(),
+    );
     response
 }
 
 /// Ferry's tests read back exactly what was sent (see `/_cloud/requests`).
-fn record(cloud: &Cloud, id: &str, headers: &HeaderMap, parsed: Option<Value>, raw: &Bytes, status: u16) {
+fn record(
+    cloud: &Cloud,
+    id: &str,
+    headers: &HeaderMap,
+    parsed: Option<Value>,
+    raw: &Bytes,
+    status: u16,
+) {
     let microversion = headers
         .get("openstack-api-version")
         .or_else(|| headers.get("x-openstack-nova-api-version"))
@@ -88,7 +102,9 @@ fn dispatch(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, body: &Value) -> ApiResu
         "unpause" => power(cloud, ctx, id, Power::Unpause),
         "lock" => lock(cloud, ctx, mv, id, args, true),
         "unlock" => lock(cloud, ctx, mv, id, args, false),
-        other => Err(Fault::bad_request(format!("There is no such action: {other}"))),
+        other => Err(Fault::bad_request(format!(
+            "There is no such action: {other}"
+        ))),
     }
 }
 
@@ -104,7 +120,9 @@ fn check_lock(ctx: &Ctx, i: &Instance) -> ApiResult<()> {
 /// `check_instance_state`: vm_state first, then task_state must be None.
 fn check_state(i: &Instance, action: &str, vm_states: &[&str]) -> ApiResult<()> {
     if !vm_states.contains(&i.vm_state) {
-        return Err(Fault::invalid_state(action, &i.uuid, "vm_state", i.vm_state));
+        return Err(Fault::invalid_state(
+            action, &i.uuid, "vm_state", i.vm_state,
+        ));
     }
     if let Some(t) = i.task_state {
         return Err(Fault::invalid_state(action, &i.uuid, "task_state", t));
@@ -129,7 +147,9 @@ fn as_bool(v: &Value) -> Option<bool> {
 fn host_arg(field: &str, v: Option<&Value>) -> ApiResult<Option<String>> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 255 && !s.contains(char::is_whitespace) => {
+        Some(Value::String(s))
+            if !s.is_empty() && s.len() <= 255 && !s.contains(char::is_whitespace) =>
+        {
             Ok(Some(s.clone()))
         }
         Some(other) => Err(invalid_body(
@@ -153,7 +173,10 @@ fn check_properties(field: &str, args: &Map<String, Value>, allowed: &[&str]) ->
         Err(invalid_body(
             field,
             &Value::Object(args.clone()),
-            &format!("Additional properties are not allowed ({} {verb} unexpected)", extra.join(", ")),
+            &format!(
+                "Additional properties are not allowed ({} {verb} unexpected)",
+                extra.join(", ")
+            ),
         ))
     }
 }
@@ -180,7 +203,11 @@ struct LiveArgs {
 fn live_args(mv: Mv, args: &Value) -> ApiResult<LiveArgs> {
     const F: &str = "os-migrateLive";
     let Some(obj) = args.as_object() else {
-        return Err(invalid_body(F, args, &format!("{args} is not of type 'object'")));
+        return Err(invalid_body(
+            F,
+            args,
+            &format!("{args} is not of type 'object'"),
+        ));
     };
     let allowed: &[&str] = if mv.at_least(25) && mv.between(30, 67) {
         &["host", "block_migration", "force"]
@@ -220,11 +247,17 @@ fn live_args(mv: Mv, args: &Value) -> ApiResult<LiveArgs> {
     let force = match obj.get("force") {
         None => false,
         Some(v) => as_bool(v).ok_or_else(|| {
-            invalid_body("force", v, &format!("{v} is not valid under any of the given schemas"))
+            invalid_body(
+                "force",
+                v,
+                &format!("{v} is not valid under any of the given schemas"),
+            )
         })?,
     };
     if force && host.is_none() {
-        return Err(Fault::bad_request("Can't force to a non-provided destination"));
+        return Err(Fault::bad_request(
+            "Can't force to a non-provided destination",
+        ));
     }
     Ok(LiveArgs {
         host,
@@ -237,7 +270,9 @@ fn compute_host_exists(st: &CloudState, host: &str) -> ApiResult<()> {
     if st.host(host).is_some() {
         Ok(())
     } else {
-        Err(Fault::bad_request(format!("Compute host {host} could not be found.")))
+        Err(Fault::bad_request(format!(
+            "Compute host {host} could not be found."
+        )))
     }
 }
 
@@ -292,7 +327,10 @@ fn live_migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> Api
     let mut st = cloud.lock();
     let inst = visible_instance(&st, ctx, id)?.clone();
     if args.host.is_some() {
-        policy::enforce(ctx.is_admin(), "os_compute_api:os-migrate-server:migrate_live:host")?;
+        policy::enforce(
+            ctx.is_admin(),
+            "os_compute_api:os-migrate-server:migrate_live:host",
+        )?;
     } else {
         policy::enforce(
             policy::project_manager_or_admin(ctx, &inst.project_id),
@@ -312,8 +350,14 @@ fn live_migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> Api
                 inst.uuid, inst.host
             )));
         }
-        scheduler::select(&st, &inst, args.host.as_deref(), args.force, scheduler::NO_VALID_HOST_LIVE)
-            .map_err(Fault::bad_request)?;
+        scheduler::select(
+            &st,
+            &inst,
+            args.host.as_deref(),
+            args.force,
+            scheduler::NO_VALID_HOST_LIVE,
+        )
+        .map_err(Fault::bad_request)?;
     }
     let request_id = st.record_action(&inst.uuid, "live-migration", &inst.project_id, &ctx.user_id);
     let block = args.block_migration.unwrap_or(false);
@@ -358,7 +402,10 @@ fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResul
     let mut st = cloud.lock();
     let inst = visible_instance(&st, ctx, id)?.clone();
     if host.is_some() {
-        policy::enforce(ctx.is_admin(), "os_compute_api:os-migrate-server:migrate:host")?;
+        policy::enforce(
+            ctx.is_admin(),
+            "os_compute_api:os-migrate-server:migrate:host",
+        )?;
     } else {
         policy::enforce(
             policy::project_manager_or_admin(ctx, &inst.project_id),
@@ -372,7 +419,9 @@ fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResul
     }
     if let Some(h) = &host {
         if *h == inst.host {
-            return Err(Fault::bad_request("Cannot migrate to the host where the server exists."));
+            return Err(Fault::bad_request(
+                "Cannot migrate to the host where the server exists.",
+            ));
         }
         compute_host_exists(&st, h)?;
     }
@@ -549,7 +598,14 @@ fn power(cloud: &Cloud, ctx: &Ctx, id: &str, op: Power) -> ApiResult<Response> {
     Ok(accepted())
 }
 
-fn lock(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value, locking: bool) -> ApiResult<Response> {
+fn lock(
+    cloud: &Cloud,
+    ctx: &Ctx,
+    mv: Mv,
+    id: &str,
+    args: &Value,
+    locking: bool,
+) -> ApiResult<Response> {
     let action = if locking { "lock" } else { "unlock" };
     let reason = match (locking, args) {
         (_, Value::Null) => None,
@@ -568,7 +624,11 @@ fn lock(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value, locking: bool)
             }
         }
         (_, other) => {
-            return Err(invalid_body(action, other, &format!("{other} is not of type 'null'")))
+            return Err(invalid_body(
+                action,
+                other,
+                &format!("{other} is not of type 'null'"),
+            ))
         }
     };
     let mut st = cloud.lock();

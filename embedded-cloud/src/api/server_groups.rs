@@ -48,7 +48,10 @@ pub async fn index(
         Some(v) => parse_bool("all_projects", v)?,
     };
     if all {
-        policy::enforce(ctx.is_admin(), "os_compute_api:os-server-groups:index:all_projects")?;
+        policy::enforce(
+            ctx.is_admin(),
+            "os_compute_api:os-server-groups:index:all_projects",
+        )?;
     }
     let limit = parse_limit(&q)?;
     let offset = match q.get("offset") {
@@ -81,7 +84,9 @@ pub async fn show(
         .iter()
         .find(|g| g.uuid == id && (ctx.is_admin() || g.project_id == ctx.project_id));
     let Some(g) = found else {
-        return Err(Fault::not_found(format!("Instance group {id} could not be found.")));
+        return Err(Fault::not_found(format!(
+            "Instance group {id} could not be found."
+        )));
     };
     policy::enforce(
         policy::project_reader_or_admin(&ctx, &g.project_id),

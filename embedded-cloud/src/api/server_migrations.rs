@@ -130,7 +130,11 @@ pub async fn action(
         Some(obj) if obj.len() == 1 && obj.get("force_complete") == Some(&Value::Null) => {}
         Some(obj) if obj.len() == 1 && obj.contains_key("force_complete") => {
             let v = obj.get("force_complete").unwrap_or(&Value::Null);
-            return Err(invalid_body("force_complete", v, &format!("{v} is not of type 'null'")));
+            return Err(invalid_body(
+                "force_complete",
+                v,
+                &format!("{v} is not of type 'null'"),
+            ));
         }
         _ => return Err(Fault::malformed_body()),
     }
@@ -145,7 +149,12 @@ pub async fn action(
         return Err(Fault::locked(&id));
     }
     if inst.vm_state != "active" {
-        return Err(Fault::invalid_state("force_complete", &id, "vm_state", inst.vm_state));
+        return Err(Fault::invalid_state(
+            "force_complete",
+            &id,
+            "vm_state",
+            inst.vm_state,
+        ));
     }
     if inst.task_state != Some("migrating") {
         return Err(Fault::invalid_state(
@@ -171,8 +180,18 @@ pub async fn action(
             m.status
         )));
     }
-    let request_id = st.record_action(&id, "live_migration_force_complete", &inst.project_id, &ctx.user_id);
-    st.event(&request_id, "compute_live_migration_force_complete", &inst.host, None);
+    let request_id = st.record_action(
+        &id,
+        "live_migration_force_complete",
+        &inst.project_id,
+        &ctx.user_id,
+    );
+    st.event(
+        &request_id,
+        "compute_live_migration_force_complete",
+        &inst.host,
+        None,
+    );
     if let Some(m) = st.migration_mut(mid) {
         m.force_complete_requested = true;
     }
@@ -215,8 +234,8 @@ pub async fn abort(
             "Migration {mid} not found for instance {id}"
         )));
     };
-    let abortable = m.status == "running"
-        || (mv.at_least(65) && matches!(m.status, "queued" | "preparing"));
+    let abortable =
+        m.status == "running" || (mv.at_least(65) && matches!(m.status, "queued" | "preparing"));
     if m.migration_type != LIVE_MIGRATION || !abortable {
         return Err(Fault::bad_request(format!(
             "Migration {mid} state of instance {id} is {}. Cannot abort live migration while the migration is in this state.",
@@ -224,7 +243,12 @@ pub async fn abort(
         )));
     }
     let request_id = st.record_action(&id, "live_migration_cancel", &inst.project_id, &ctx.user_id);
-    st.event(&request_id, "compute_live_migration_abort", &inst.host, None);
+    st.event(
+        &request_id,
+        "compute_live_migration_abort",
+        &inst.host,
+        None,
+    );
     if let Some(m) = st.migration_mut(mid) {
         m.abort_requested = true;
     }

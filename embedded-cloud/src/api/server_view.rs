@@ -40,7 +40,13 @@ fn hostname(name: &str) -> String {
     // Nova sanitises display names into a DNS label.
     let mut out: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     while out.contains("--") {
         out = out.replace("--", "-");
@@ -85,7 +91,10 @@ pub fn detail(app: &App, st: &State, ctx: &Ctx, mv: Mv, i: &Instance, show: bool
     put("OS-EXT-AZ:availability_zone", json!(i.zone));
     put("config_drive", json!(""));
     put("key_name", json!(i.key_name));
-    put("OS-SRV-USG:launched_at", json!(clock::iso_micro(&i.launched_at)));
+    put(
+        "OS-SRV-USG:launched_at",
+        json!(clock::iso_micro(&i.launched_at)),
+    );
     put("OS-SRV-USG:terminated_at", Value::Null);
     put("security_groups", json!([{"name": "default"}]));
     put("OS-EXT-STS:task_state", json!(i.task_state));
@@ -174,7 +183,10 @@ pub fn detail(app: &App, st: &State, ctx: &Ctx, mv: Mv, i: &Instance, show: bool
             put("OS-EXT-SRV-ATTR:ramdisk_id", json!(""));
             put(
                 "OS-EXT-SRV-ATTR:reservation_id",
-                json!(format!("r-{:08x}", i.internal_id.wrapping_mul(2_654_435_761))),
+                json!(format!(
+                    "r-{:08x}",
+                    i.internal_id.wrapping_mul(2_654_435_761)
+                )),
             );
             put("OS-EXT-SRV-ATTR:root_device_name", json!("/dev/vda"));
             put("OS-EXT-SRV-ATTR:user_data", Value::Null);

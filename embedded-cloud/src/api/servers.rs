@@ -86,7 +86,9 @@ pub async fn show(
         policy::project_reader_or_admin(&ctx, &inst.project_id),
         "os_compute_api:servers:show",
     )?;
-    Ok(ok(json!({"server": server_view::detail(&app, &st, &ctx, mv, inst, true)})))
+    Ok(ok(
+        json!({"server": server_view::detail(&app, &st, &ctx, mv, inst, true)}),
+    ))
 }
 
 /// Nova scopes instance lookups to the caller's project unless admin, so
@@ -151,7 +153,13 @@ fn filters(ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Filters> {
     };
     let (since, before) = parse_changes(q)?;
     // Admin-only filters are dropped for everyone else (remove_invalid_options).
-    let admin_only = |k: &str| if admin { q.get(k).map(String::from) } else { None };
+    let admin_only = |k: &str| {
+        if admin {
+            q.get(k).map(String::from)
+        } else {
+            None
+        }
+    };
     let user_filters = admin || mv.at_least(83);
     let list = |k: &str| -> Option<Vec<String>> {
         let v: Vec<String> = q.all(k).iter().map(|s| s.to_string()).collect();
@@ -166,14 +174,26 @@ fn filters(ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Filters> {
         status: list("status"),
         flavor: q.get("flavor").map(String::from),
         image: q.get("image").map(String::from),
-        user_id: if user_filters { q.get("user_id").map(String::from) } else { None },
-        zone: if user_filters { q.get("availability_zone").map(String::from) } else { None },
+        user_id: if user_filters {
+            q.get("user_id").map(String::from)
+        } else {
+            None
+        },
+        zone: if user_filters {
+            q.get("availability_zone").map(String::from)
+        } else {
+            None
+        },
         locked: match (mv.at_least(73), q.get("locked")) {
             (true, Some(v)) => Some(parse_bool("locked", v)?),
             _ => None,
         },
         vm_state: if user_filters { list("vm_state") } else { None },
-        task_state: if user_filters { list("task_state") } else { None },
+        task_state: if user_filters {
+            list("task_state")
+        } else {
+            None
+        },
         since,
         before,
     })
@@ -184,16 +204,21 @@ fn matches(f: &Filters, i: &Instance) -> bool {
         && f.host.as_ref().is_none_or(|h| *h == i.host)
         && f.node.as_ref().is_none_or(|n| *n == i.node)
         && f.name.as_ref().is_none_or(|r| r.is_match(&i.name))
-        && f.ip.as_ref().is_none_or(|r| i.addresses.iter().any(|a| r.is_match(&a.addr)))
-        && f.status
+        && f.ip
             .as_ref()
-            .is_none_or(|s| s.iter().any(|s| s.eq_ignore_ascii_case(server_view::status(i))))
+            .is_none_or(|r| i.addresses.iter().any(|a| r.is_match(&a.addr)))
+        && f.status.as_ref().is_none_or(|s| {
+            s.iter()
+                .any(|s| s.eq_ignore_ascii_case(server_view::status(i)))
+        })
         && f.flavor.as_ref().is_none_or(|x| *x == i.flavor.id)
         && f.image.as_ref().is_none_or(|x| *x == i.image_id)
         && f.user_id.as_ref().is_none_or(|x| *x == i.user_id)
         && f.zone.as_ref().is_none_or(|x| *x == i.zone)
         && f.locked.is_none_or(|x| x == i.locked)
-        && f.vm_state.as_ref().is_none_or(|v| v.iter().any(|s| s == i.vm_state))
+        && f.vm_state
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|s| s == i.vm_state))
         && f.task_state
             .as_ref()
             .is_none_or(|v| v.iter().any(|s| Some(s.as_str()) == i.task_state))
@@ -274,7 +299,8 @@ fn list(app: &App, ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Resp
     )?;
     let f = filters(ctx, mv, q, detail)?;
     let spec = sort_spec(ctx, q)?;
-    let limit = parse_limit(q)?;
+    // Nova never returns more than max_limit (1000) servers per page.
+    let limit = parse_limit(q)?.unwrap_or(1000);
     let st = app.cloud.lock();
     let mut found: Vec<&Instance> = st.instances.iter().filter(|i| matches(&f, i)).collect();
     found.sort_by(|a, b| {
@@ -290,7 +316,7 @@ fn list(app: &App, ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Resp
             .find(|o| *o != Ordering::Equal)
             .unwrap_or(Ordering::Equal)
     });
-    let (page, full) = paginate(found, q.get("marker"), limit, |i| i.uuid.clone())?;
+    let (page, full) = paginate(found, q.get("marker"), Some(limit), |i| i.uuid.clone())?;
     let servers: Vec<Value> = page
         .iter()
         .map(|i| {
@@ -302,10 +328,13 @@ fn list(app: &App, ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Resp
         })
         .collect();
     let mut body = json!({ "servers": servers });
-    if let (true, Some(limit), Some(last)) = (full, limit, page.last()) {
+    if let (true, Some(last)) = (full, page.last()) {
         let collection = if detail { "servers/detail" } else { "servers" };
         if let Some(obj) = body.as_object_mut() {
-            obj.insert("servers_links".into(), next_link(app, collection, q, limit, &last.uuid));
+            obj.insert(
+                "servers_links".into(),
+                next_link(app, collection, q, limit, &last.uuid),
+            );
         }
     }
     Ok(ok(body))

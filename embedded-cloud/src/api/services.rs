@@ -128,7 +128,11 @@ pub async fn update(
 
 fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Response> {
     let Some(obj) = body.as_object() else {
-        return Err(invalid_body("body", body, &format!("{body} is not of type 'object'")));
+        return Err(invalid_body(
+            "body",
+            body,
+            &format!("{body} is not of type 'object'"),
+        ));
     };
     for k in obj.keys() {
         if !matches!(k.as_str(), "status" | "disabled_reason" | "forced_down") {
@@ -152,7 +156,9 @@ fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Respon
     };
     let reason = match obj.get("disabled_reason") {
         None => None,
-        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 255 => Some(s.clone()),
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 255 => {
+            Some(s.clone())
+        }
         Some(v) => {
             return Err(invalid_body(
                 "disabled_reason",
@@ -193,7 +199,9 @@ fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Respon
         )));
     }
     let Some(h) = st.hosts.iter_mut().find(|h| h.service_uuid == id) else {
-        return Err(Fault::not_found(format!("Service {id} could not be found.")));
+        return Err(Fault::not_found(format!(
+            "Service {id} could not be found."
+        )));
     };
     apply(h, status, reason, forced_down);
     let row = compute_row(h, mv);
@@ -222,7 +230,11 @@ fn update_legacy(app: &App, mv: Mv, action: &str, body: &Value) -> ApiResult<Res
     let host = body.get("host").and_then(Value::as_str);
     let binary = body.get("binary").and_then(Value::as_str);
     let (Some(host), Some(binary)) = (host, binary) else {
-        return Err(invalid_body("body", body, "'host' and 'binary' are required properties"));
+        return Err(invalid_body(
+            "body",
+            body,
+            "'host' and 'binary' are required properties",
+        ));
     };
     let (status, reason, forced_down) = match action {
         "enable" => (Some("enabled"), None, None),
@@ -239,7 +251,11 @@ fn update_legacy(app: &App, mv: Mv, action: &str, body: &Value) -> ApiResult<Res
         }
         "force-down" if mv.at_least(11) => {
             let Some(f) = body.get("forced_down").and_then(Value::as_bool) else {
-                return Err(invalid_body("forced_down", body, "'forced_down' is a required property"));
+                return Err(invalid_body(
+                    "forced_down",
+                    body,
+                    "'forced_down' is a required property",
+                ));
             };
             (None, None, Some(f))
         }
@@ -252,7 +268,9 @@ fn update_legacy(app: &App, mv: Mv, action: &str, body: &Value) -> ApiResult<Res
     }
     let mut st = app.cloud.lock();
     let Some(h) = st.hosts.iter_mut().find(|h| h.host == host) else {
-        return Err(Fault::not_found(format!("Service {host} could not be found.")));
+        return Err(Fault::not_found(format!(
+            "Service {host} could not be found."
+        )));
     };
     apply(h, status, reason.clone(), forced_down);
     let mut out = json!({"host": host, "binary": binary});

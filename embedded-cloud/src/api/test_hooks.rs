@@ -12,26 +12,30 @@ use super::faults::FaultInjection;
 use crate::context::resolve;
 use crate::fault::keystone_error;
 
-fn admin(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+fn admin(app: &App, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let ctx = headers
         .get("x-auth-token")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| resolve(&app.cloud, t.trim()));
     match ctx {
         Some(c) if c.is_admin() => Ok(()),
-        Some(_) => Err(keystone_error(StatusCode::FORBIDDEN, "Forbidden", "Admin role required.")),
-        None => Err(keystone_error(
+        Some(_) => Err(Box::new(keystone_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "Admin role required.",
+        ))),
+        None => Err(Box::new(keystone_error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "The request you have made requires authentication.",
-        )),
+        ))),
     }
 }
 
 /// Every `POST /servers/{id}/action` received, oldest first.
 pub async fn requests(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Err(r) = admin(&app, &headers) {
-        return r;
+        return *r;
     }
     let list = app.cloud.lock().requests.clone();
     Json(json!({ "requests": list })).into_response()
@@ -39,14 +43,14 @@ pub async fn requests(State(app): State<App>, headers: HeaderMap) -> Response {
 
 pub async fn get_faults(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Err(r) = admin(&app, &headers) {
-        return r;
+        return *r;
     }
     Json(app.cloud.faults()).into_response()
 }
 
 pub async fn put_faults(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = admin(&app, &headers) {
-        return r;
+        return *r;
     }
     match serde_json::from_slice::<FaultInjection>(&body) {
         Ok(f) => {

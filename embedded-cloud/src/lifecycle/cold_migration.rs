@@ -29,7 +29,9 @@ pub fn spawn_revert(cloud: Cloud, migration_id: u64, request_id: String) {
             .migration(migration_id)
             .and_then(|m| m.dest_compute.clone())
             .unwrap_or_default();
-        cloud.lock().event(&request_id, "compute_revert_resize", &dest, None);
+        cloud
+            .lock()
+            .event(&request_id, "compute_revert_resize", &dest, None);
         sleep(&cloud, 2.5).await;
         {
             let mut st = cloud.lock();
@@ -49,7 +51,13 @@ async fn run(cloud: Cloud, id: u64) {
         return;
     }
     sleep(&cloud, 2.0).await;
-    step(&cloud, id, "migrating", Some("resize_migrating"), Some(("compute_resize_instance", true)));
+    step(
+        &cloud,
+        id,
+        "migrating",
+        Some("resize_migrating"),
+        Some(("compute_resize_instance", true)),
+    );
     sleep(&cloud, 6.0).await;
     step(&cloud, id, "post-migrating", Some("resize_migrated"), None);
     sleep(&cloud, 2.0).await;
@@ -90,7 +98,11 @@ fn schedule(cloud: &Cloud, id: u64) -> bool {
                 m.updated_at = now;
             }
             st.finish_event(&m.request_id, "cold_migrate", Some((&reason, &traceback)));
-            st.finish_event(&m.request_id, "conductor_migrate_server", Some((&reason, &traceback)));
+            st.finish_event(
+                &m.request_id,
+                "conductor_migrate_server",
+                Some((&reason, &traceback)),
+            );
             if let Some(i) = st.instance_mut(&m.instance_uuid) {
                 i.task_state = None;
                 i.updated = now;
@@ -124,7 +136,9 @@ fn step(
 ) {
     let mut st = cloud.lock();
     let now = clock::now();
-    let Some(m) = st.migration_mut(id) else { return };
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
     m.status = status;
     m.updated_at = now;
     let m = m.clone();
@@ -145,7 +159,9 @@ fn step(
 /// finish_resize: the instance now lives on the destination.
 fn arrive(cloud: &Cloud, id: u64) {
     let mut st = cloud.lock();
-    let Some(m) = st.migration(id).cloned() else { return };
+    let Some(m) = st.migration(id).cloned() else {
+        return;
+    };
     let (Some(dest), Some(node)) = (m.dest_compute.clone(), m.dest_node.clone()) else {
         return;
     };
@@ -167,7 +183,9 @@ fn arrive(cloud: &Cloud, id: u64) {
 fn finish(cloud: &Cloud, id: u64) {
     let mut st = cloud.lock();
     let now = clock::now();
-    let Some(m) = st.migration_mut(id) else { return };
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
     m.status = "finished";
     m.updated_at = now;
     let m = m.clone();
@@ -183,7 +201,9 @@ fn finish(cloud: &Cloud, id: u64) {
 fn auto_confirm(cloud: &Cloud, id: u64) {
     let request_id = {
         let mut st = cloud.lock();
-        let Some(m) = st.migration(id).cloned() else { return };
+        let Some(m) = st.migration(id).cloned() else {
+            return;
+        };
         let waiting = m.status == "finished"
             && st
                 .instance(&m.instance_uuid)
@@ -191,7 +211,8 @@ fn auto_confirm(cloud: &Cloud, id: u64) {
         if !waiting {
             return;
         }
-        let request_id = st.record_action(&m.instance_uuid, "confirmResize", &m.project_id, &m.user_id);
+        let request_id =
+            st.record_action(&m.instance_uuid, "confirmResize", &m.project_id, &m.user_id);
         if let Some(m) = st.migration_mut(id) {
             m.status = "confirming";
             m.updated_at = clock::now();
@@ -204,7 +225,9 @@ fn auto_confirm(cloud: &Cloud, id: u64) {
 fn finish_confirm(cloud: &Cloud, id: u64, request_id: &str) {
     let mut st = cloud.lock();
     let now = clock::now();
-    let Some(m) = st.migration_mut(id) else { return };
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
     m.status = "confirmed";
     m.updated_at = now;
     let m = m.clone();
@@ -212,13 +235,23 @@ fn finish_confirm(cloud: &Cloud, id: u64, request_id: &str) {
         back_to_previous_state(i);
         i.updated = now;
     }
-    st.event(request_id, "compute_confirm_resize", &m.source_compute, None);
+    st.event(
+        request_id,
+        "compute_confirm_resize",
+        &m.source_compute,
+        None,
+    );
 }
 
 fn finish_revert(cloud: &Cloud, id: u64, request_id: &str) {
     let mut st = cloud.lock();
-    let Some(m) = st.migration(id).cloned() else { return };
-    let zone = st.host(&m.source_compute).map(|h| h.zone.clone()).unwrap_or_default();
+    let Some(m) = st.migration(id).cloned() else {
+        return;
+    };
+    let zone = st
+        .host(&m.source_compute)
+        .map(|h| h.zone.clone())
+        .unwrap_or_default();
     let now = clock::now();
     if let Some(i) = st.instance_mut(&m.instance_uuid) {
         i.host = m.source_compute.clone();
@@ -231,7 +264,12 @@ fn finish_revert(cloud: &Cloud, id: u64, request_id: &str) {
         m.status = "reverted";
         m.updated_at = now;
     }
-    st.event(request_id, "compute_finish_revert_resize", &m.source_compute, None);
+    st.event(
+        request_id,
+        "compute_finish_revert_resize",
+        &m.source_compute,
+        None,
+    );
 }
 
 /// A cold-migrated instance comes back ACTIVE, or SHUTOFF if it was stopped.

@@ -14,10 +14,7 @@ pub fn spawn(cloud: Cloud, migration_id: u64) {
 }
 
 fn abort_requested(cloud: &Cloud, id: u64) -> bool {
-    cloud
-        .lock()
-        .migration(id)
-        .is_none_or(|m| m.abort_requested)
+    cloud.lock().migration(id).is_none_or(|m| m.abort_requested)
 }
 
 fn force_or_abort(cloud: &Cloud, id: u64) -> bool {
@@ -45,7 +42,8 @@ async fn run(cloud: Cloud, id: u64) {
     }
     // Each tick copies a slice; dirty pages sometimes push memory back up.
     for tick in 0u32..200 {
-        if sleep_unless(&cloud, 1.0, |c| force_or_abort(c, id)).await && abort_requested(&cloud, id) {
+        if sleep_unless(&cloud, 1.0, |c| force_or_abort(c, id)).await && abort_requested(&cloud, id)
+        {
             return cancel(&cloud, id);
         }
         if advance(&cloud, id, tick) {
@@ -68,7 +66,11 @@ fn conduct(cloud: &Cloud, id: u64) -> bool {
     let Some(inst) = st.instance(&m.instance_uuid).cloned() else {
         return false;
     };
-    st.start_event(&m.request_id, "conductor_live_migrate_instance", "controller");
+    st.start_event(
+        &m.request_id,
+        "conductor_live_migrate_instance",
+        "controller",
+    );
     let chosen = match m.requested_host.as_deref() {
         Some(h) if h == inst.host => Err(format!(
             "Unable to migrate instance ({}) to current host ({}).",
@@ -102,21 +104,37 @@ fn conduct(cloud: &Cloud, id: u64) -> bool {
         m.updated_at = now;
     }
     st.finish_event(&m.request_id, "conductor_live_migrate_instance", None);
-    st.event(&m.request_id, "compute_check_can_live_migrate_destination", &dest, None);
-    st.event(&m.request_id, "compute_check_can_live_migrate_source", &inst.host, None);
+    st.event(
+        &m.request_id,
+        "compute_check_can_live_migrate_destination",
+        &dest,
+        None,
+    );
+    st.event(
+        &m.request_id,
+        "compute_check_can_live_migrate_source",
+        &inst.host,
+        None,
+    );
     true
 }
 
 fn fail(st: &mut crate::state::State, id: u64, reason: &str) {
     let now = clock::now();
-    let Some(m) = st.migration_mut(id) else { return };
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
     m.status = "error";
     m.updated_at = now;
     let (uuid, request_id) = (m.instance_uuid.clone(), m.request_id.clone());
     let traceback = format!(
         "Traceback (most recent call last):\n  File \"/usr/lib/python3/dist-packages/nova/conductor/manager.py\", line 523, in _live_migrate\n    task.execute()\nnova.exception.NoValidHost: {reason}\n"
     );
-    st.finish_event(&request_id, "conductor_live_migrate_instance", Some((reason, &traceback)));
+    st.finish_event(
+        &request_id,
+        "conductor_live_migrate_instance",
+        Some((reason, &traceback)),
+    );
     if let Some(i) = st.instance_mut(&uuid) {
         i.task_state = None;
         i.updated = now;
@@ -126,10 +144,15 @@ fn fail(st: &mut crate::state::State, id: u64, reason: &str) {
 fn set_status(cloud: &Cloud, id: u64, status: &'static str, event: Option<&str>) {
     let mut st = cloud.lock();
     let now = clock::now();
-    let Some(m) = st.migration_mut(id) else { return };
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
     m.status = status;
     m.updated_at = now;
-    let (request_id, dest) = (m.request_id.clone(), m.dest_compute.clone().unwrap_or_default());
+    let (request_id, dest) = (
+        m.request_id.clone(),
+        m.dest_compute.clone().unwrap_or_default(),
+    );
     if let Some(e) = event {
         st.event(&request_id, e, &dest, None);
     }
@@ -201,7 +224,9 @@ fn advance(cloud: &Cloud, id: u64, tick: u32) -> bool {
 
 fn complete(cloud: &Cloud, id: u64) {
     let mut st = cloud.lock();
-    let Some(m) = st.migration(id).cloned() else { return };
+    let Some(m) = st.migration(id).cloned() else {
+        return;
+    };
     let (Some(dest), Some(node)) = (m.dest_compute.clone(), m.dest_node.clone()) else {
         return;
     };
@@ -222,24 +247,40 @@ fn complete(cloud: &Cloud, id: u64) {
         m.updated_at = now;
     }
     st.finish_event(&m.request_id, "compute_live_migration", None);
-    st.event(&m.request_id, "compute_post_live_migration_at_destination", &dest, None);
+    st.event(
+        &m.request_id,
+        "compute_post_live_migration_at_destination",
+        &dest,
+        None,
+    );
 }
 
 /// Abort took effect: the job stops, the guest keeps running on the source.
 fn cancel(cloud: &Cloud, id: u64) {
     let mut st = cloud.lock();
     let now = clock::now();
-    let Some(m) = st.migration_mut(id) else { return };
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
     if !m.in_progress() {
         return;
     }
     m.status = "cancelled";
     m.updated_at = now;
-    let (uuid, request_id, source) = (m.instance_uuid.clone(), m.request_id.clone(), m.source_compute.clone());
+    let (uuid, request_id, source) = (
+        m.instance_uuid.clone(),
+        m.request_id.clone(),
+        m.source_compute.clone(),
+    );
     if let Some(i) = st.instance_mut(&uuid) {
         i.task_state = None;
         i.updated = now;
     }
     st.finish_event(&request_id, "compute_live_migration", None);
-    st.event(&request_id, "compute_rollback_live_migration_at_destination", &source, None);
+    st.event(
+        &request_id,
+        "compute_rollback_live_migration_at_destination",
+        &source,
+        None,
+    );
 }

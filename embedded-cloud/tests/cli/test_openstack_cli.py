@@ -220,24 +220,25 @@ def test_no_valid_host_from_anti_affinity(cloud):
 
 
 def test_seed_watch_script_reaches_verify_resize_then_confirm(cloud):
-    # The seed's loop, verbatim apart from `nova resize-confirm`, which is
-    # `openstack server resize confirm` in the unified client. Run as the
-    # project's operator: for an admin the table also has `host_status`,
-    # which the script's `grep status` would pick up too (as on a real cloud).
+    # The seed's loop with two changes any current client needs, whatever the
+    # cloud: `nova resize-confirm` is `openstack server resize confirm`, and
+    # `grep status` becomes `grep ' status '` because python-openstackclient
+    # 10 prints a `host_status` row too (None for non-admins), which the bare
+    # grep would also match so the loop could never end.
     sid = server_id(cloud, "app-1")
     script = f"""
 set -e
 VM_ID={sid}
 openstack server migrate $VM_ID
 VM_OUTPUT=$(openstack server show $VM_ID)
-VM_STATUS=$(echo "$VM_OUTPUT" | grep status | awk '{{print $4}}')
+VM_STATUS=$(echo "$VM_OUTPUT" | grep ' status ' | awk '{{print $4}}')
 n=0
 while [[ "$VM_STATUS" != "VERIFY_RESIZE" ]]; do
   n=$((n+1)); [[ $n -lt 60 ]] || exit 9
   echo -n "."
   sleep 2
   VM_OUTPUT=$(openstack server show $VM_ID)
-  VM_STATUS=$(echo "$VM_OUTPUT" | grep status | awk '{{print $4}}')
+  VM_STATUS=$(echo "$VM_OUTPUT" | grep ' status ' | awk '{{print $4}}')
 done
 openstack server resize confirm $VM_ID
 echo " instance migrated and resized."

@@ -97,7 +97,14 @@ impl Harness {
     }
 
     /// A compute call at a microversion, authenticated.
-    pub async fn nova(&self, method: Method, path: &str, token: &str, mv: &str, body: Option<Value>) -> Resp {
+    pub async fn nova(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        mv: &str,
+        body: Option<Value>,
+    ) -> Resp {
         let header = format!("compute {mv}");
         self.raw(
             method,
@@ -113,8 +120,14 @@ impl Harness {
     }
 
     pub async fn action(&self, id: &str, token: &str, mv: &str, body: Value) -> Resp {
-        self.nova(Method::POST, &format!("/servers/{id}/action"), token, mv, Some(body))
-            .await
+        self.nova(
+            Method::POST,
+            &format!("/servers/{id}/action"),
+            token,
+            mv,
+            Some(body),
+        )
+        .await
     }
 
     pub async fn token_for(&self, user: &str, password: &str, project: &str) -> Resp {
@@ -149,8 +162,13 @@ impl Harness {
 
     /// The full admin view of a demo server found by exact name.
     pub async fn server(&self, admin: &str, name: &str) -> Value {
+        let pattern = format!("^{}$", regex::escape(name));
+        let q: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("all_tenants", "1")
+            .append_pair("name", &pattern)
+            .finish();
         let r = self
-            .get("/servers/detail?all_tenants=1&limit=1000", admin, "2.100")
+            .get(&format!("/servers/detail?{q}"), admin, "2.100")
             .await;
         r.body["servers"]
             .as_array()
@@ -167,7 +185,10 @@ impl Harness {
     }
 
     pub async fn show(&self, admin: &str, id: &str) -> Value {
-        self.get(&format!("/servers/{id}"), admin, "2.100").await.body["server"].clone()
+        self.get(&format!("/servers/{id}"), admin, "2.100")
+            .await
+            .body["server"]
+            .clone()
     }
 
     /// Poll `check` until it returns Some, or fail after `timeout`.
@@ -190,10 +211,14 @@ impl Harness {
 
     /// Wait until a server reaches `status` with no task.
     pub async fn wait_status(&self, admin: &str, id: &str, status: &str) -> Value {
-        self.wait(&format!("{id} to be {status}"), Duration::from_secs(10), || async {
-            let s = self.show(admin, id).await;
-            (s["status"] == status && s["OS-EXT-STS:task_state"].is_null()).then_some(s)
-        })
+        self.wait(
+            &format!("{id} to be {status}"),
+            Duration::from_secs(10),
+            || async {
+                let s = self.show(admin, id).await;
+                (s["status"] == status && s["OS-EXT-STS:task_state"].is_null()).then_some(s)
+            },
+        )
         .await
     }
 
@@ -206,10 +231,14 @@ impl Harness {
     }
 
     pub async fn wait_migration(&self, admin: &str, id: &str, status: &str) -> Value {
-        self.wait(&format!("migration of {id} to be {status}"), Duration::from_secs(10), || async {
-            let m = self.last_migration(admin, id).await;
-            (m["status"] == status).then_some(m)
-        })
+        self.wait(
+            &format!("migration of {id} to be {status}"),
+            Duration::from_secs(10),
+            || async {
+                let m = self.last_migration(admin, id).await;
+                (m["status"] == status).then_some(m)
+            },
+        )
         .await
     }
 }
