@@ -164,6 +164,18 @@ test("axe-core finds no violations on the list and in each dialog", async ({ pag
   await scan("revert dialog");
 });
 
+test("a double click migrates once", async ({ page }) => {
+  await openList(page, "app-3");
+  const id = await row(page, "app-3").getAttribute("data-id");
+  const before = (await actionRequests()).filter((r) => r.path.includes(id!)).length;
+  await openMenuEntry(page, "app-3", "Live Migrate");
+  await page.getByRole("dialog").getByRole("button", { name: "Live Migrate" }).dblclick();
+  await expect(page.getByRole("dialog")).toBeHidden();
+  await expect(status(page, "app-3")).toContainText("Active", { timeout: 30_000 });
+  const after = (await actionRequests()).filter((r) => r.path.includes(id!));
+  expect(after.length - before).toBe(1);
+});
+
 test("Nova received block_migration \"auto\" and never force", async () => {
   const lives = (await actionRequests()).filter((r) => r.body && "os-migrateLive" in r.body);
   expect(lives.length).toBeGreaterThan(0);
