@@ -146,7 +146,9 @@ mod tests {
 
     #[test]
     fn each_entry_appears_for_exactly_its_states() {
-        let table: &[(&str, Option<&str>, &[(RowAction, bool)])] = &[
+        // (status, task, the entries offered and whether each is enabled)
+        type Case<'a> = (&'a str, Option<&'a str>, &'a [(RowAction, bool)]);
+        let table: &[Case] = &[
             ("ACTIVE", None, &[(LiveMigrate, true), (Migrate, true)]),
             ("PAUSED", None, &[(LiveMigrate, true)]),
             ("SHUTOFF", None, &[(Migrate, true)]),

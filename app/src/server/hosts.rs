@@ -40,9 +40,7 @@ pub async fn host_table(
         .filter(|h| !is_bare_metal(h))
         .collect();
     let usage = usage(backend, session, &hypervisors).await;
-    let group = groups
-        .iter()
-        .find(|g| g.members.iter().any(|m| *m == server.id));
+    let group = groups.iter().find(|g| g.members.contains(&server.id));
     let conflicts = match group {
         Some(g) => policy_conflicts(compute, g, server, &hypervisors).await,
         None => BTreeMap::new(),
@@ -101,7 +99,7 @@ pub async fn host_table(
             }
         })
         .collect();
-    rows.sort_by(|a, b| natural_key(&a.host).cmp(&natural_key(&b.host)));
+    rows.sort_by_key(|r| natural_key(&r.host));
     rows.dedup_by(|a, b| a.host == b.host);
     let group_label = group.map(|g| format!("{} ({})", g.name, g.policy));
     Ok((rows, group_label))
