@@ -68,6 +68,11 @@ impl Pace {
         Pace { speed }
     }
 
+    /// The speed factor after clamping.
+    pub fn factor(&self) -> f64 {
+        self.speed
+    }
+
     pub fn scale(&self, realistic: Duration) -> Duration {
         realistic.div_f64(self.speed)
     }

@@ -92,7 +92,8 @@ pub const DEMO_USERS: &[DemoUser] = &[
 
 pub(crate) struct Inner {
     pub config: CloudConfig,
-    pub pace: clock::Pace,
+    /// The speed factor as f64 bits: tests may change it while the cloud runs.
+    pub speed: std::sync::atomic::AtomicU64,
     pub state: Mutex<state::State>,
     pub faults: RwLock<FaultInjection>,
 }
@@ -108,7 +109,7 @@ impl Cloud {
         let state = demo::build(config.instances);
         Cloud {
             inner: Arc::new(Inner {
-                pace: clock::Pace::new(config.speed),
+                speed: std::sync::atomic::AtomicU64::new(config.speed.to_bits()),
                 config,
                 state: Mutex::new(state),
                 faults: RwLock::new(FaultInjection::default()),
@@ -151,7 +152,21 @@ impl Cloud {
     }
 
     pub(crate) fn pace(&self) -> clock::Pace {
-        self.inner.pace
+        clock::Pace::new(self.speed())
+    }
+
+    /// The current speed factor (see [`CloudConfig::speed`]).
+    pub fn speed(&self) -> f64 {
+        f64::from_bits(self.inner.speed.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Changes how fast everything that starts from now on runs; steps already sleeping keep
+    /// their pace. Tests use it to hold an instance in a short-lived state.
+    pub fn set_speed(&self, speed: f64) {
+        let speed = clock::Pace::new(speed).factor();
+        self.inner
+            .speed
+            .store(speed.to_bits(), std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -34,3 +34,33 @@ export async function actionRequests(): Promise<RecordedRequest[]> {
   if (!r.ok) throw new Error(`request log: ${r.status}`);
   return (await r.json()).requests;
 }
+
+export interface Faults {
+  nova?: "none" | "error500" | "unavailable503" | "slow" | "no_answer";
+  delay_ms?: number;
+  keystone_down?: boolean;
+}
+
+/** Sets the embedded cloud's fault injection (admin token taken before Keystone goes down). */
+export async function setFaults(faults: Faults, token?: string) {
+  const t = token ?? (await adminToken());
+  const r = await fetch(`${CLOUD}/_cloud/faults`, {
+    method: "PUT",
+    headers: { "x-auth-token": t, "content-type": "application/json" },
+    body: JSON.stringify({ nova: "none", delay_ms: 0, keystone_down: false, ...faults }),
+  });
+  if (!r.ok) throw new Error(`faults: ${r.status} ${await r.text()}`);
+}
+
+/** Changes the embedded cloud's speed from now on (steps already under way keep theirs). */
+export async function setSpeed(speed: number) {
+  const t = await adminToken();
+  const r = await fetch(`${CLOUD}/_cloud/speed`, {
+    method: "PUT",
+    headers: { "x-auth-token": t, "content-type": "application/json" },
+    body: JSON.stringify({ speed }),
+  });
+  if (!r.ok) throw new Error(`speed: ${r.status} ${await r.text()}`);
+}
+
+export const TEST_SPEED = Number(process.env.FERRY_TEST_SPEED ?? "10");

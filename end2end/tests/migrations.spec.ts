@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, Page, test } from "@playwright/test";
-import { actionRequests } from "./cloud";
+import { actionRequests, setSpeed, TEST_SPEED } from "./cloud";
 import { hydrated, loginAsAdmin } from "./helpers";
 
 function row(page: Page, name: string) {
@@ -101,6 +101,34 @@ test("cold migrate, Verify Resize, confirm: active on the new host", async ({ pa
   await expect(status(page, "etl-1")).toContainText("Active", { timeout: 20_000 });
   await expect(host(page, "etl-1")).toHaveText(newHost);
   await expect(row(page, "etl-1").getByRole("button", { name: "Confirm" })).toHaveCount(0);
+});
+
+test("Confirm and Revert are disabled while Nova is confirming", async ({ page }) => {
+  await openList(page, "etl-3");
+  await openMenuEntry(page, "etl-3", "Migrate");
+  await page.getByRole("dialog").getByRole("button", { name: "Migrate" }).click();
+  await expect(status(page, "etl-3")).toContainText("Verify Resize/Migrate", { timeout: 40_000 });
+  // Slow the cloud down so the instance stays in resize_confirming for a few seconds.
+  await setSpeed(0.5);
+  try {
+    const confirm = row(page, "etl-3").getByRole("button", { name: /Confirm/ });
+    await confirm.click();
+    await expect(confirm).toBeDisabled();
+    await expect(row(page, "etl-3").locator("td:nth-child(7)")).toContainText("Confirming Resize or Migrate", {
+      timeout: 10_000,
+    });
+    await expect(status(page, "etl-3")).toContainText("Verify Resize/Migrate");
+    await expect(confirm).toBeDisabled();
+    await expect(confirm).toHaveAttribute("title", /already confirming/);
+    await row(page, "etl-3").getByRole("button", { name: /More actions/ }).click();
+    const menu = row(page, "etl-3").getByRole("menu");
+    await expect(menu.getByRole("menuitem", { name: /Confirm Resize\/Migrate/ })).toHaveAttribute("aria-disabled", "true");
+    await expect(menu.getByRole("menuitem", { name: /Revert Resize\/Migrate/ })).toHaveAttribute("aria-disabled", "true");
+    await page.keyboard.press("Escape");
+  } finally {
+    await setSpeed(TEST_SPEED);
+  }
+  await expect(status(page, "etl-3")).toContainText("Active", { timeout: 30_000 });
 });
 
 test("cold migrate, then revert: back on the source host", async ({ page }) => {

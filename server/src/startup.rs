@@ -59,7 +59,7 @@ pub fn backend_for(settings: &CloudSettings, secure_cookies: bool) -> Result<Bac
         verify: settings.verify,
         cacert: settings.cacert.clone(),
         connect_timeout: Duration::from_secs(5),
-        timeout: Duration::from_secs(30),
+        timeout: upstream_timeout(),
     })
     .map_err(|e| format!("cannot set up HTTPS to the cloud: {e}"))?;
     Ok(Backend::new(
@@ -74,6 +74,16 @@ pub fn backend_for(settings: &CloudSettings, secure_cookies: bool) -> Result<Bac
         transport,
         session_key()?,
     ))
+}
+
+/// How long one OpenStack call may take: `FERRY_UPSTREAM_TIMEOUT` seconds, 30 by default.
+fn upstream_timeout() -> Duration {
+    let secs = std::env::var("FERRY_UPSTREAM_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| (1..=600).contains(s))
+        .unwrap_or(30);
+    Duration::from_secs(secs)
 }
 
 /// Settings for the embedded cloud once it listens at `auth_url`.

@@ -179,6 +179,13 @@ fn Row(
     let primary_entry =
         move || row.with(|r| primary(&r.status, r.task.as_deref(), r.bare_metal, caps));
     let confirming = RwSignal::new(false);
+    // A confirm stays locked until Nova shows the row changing (not merely until the 204), so a
+    // second click cannot reach Nova while it is still confirming.
+    Effect::watch(
+        move || row.with(|r| (r.status.clone(), r.task.clone())),
+        move |_, _, _| confirming.set(false),
+        false,
+    );
     let on_pick = {
         let id = id.clone();
         Callback::new(move |action: RowAction| {

@@ -75,3 +75,49 @@ fn service_name(service: &str) -> &str {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timed_out_action_may_have_started_and_is_not_resent() {
+        let e = Error::new(
+            ErrorKind::Timeout,
+            "compute",
+            "live-migrate server x",
+            "timed out",
+        );
+        let text = action_error(e, "live-migrate the instance").to_string();
+        assert!(text.contains("may have started"), "{text}");
+        assert!(text.contains("did not send it again"), "{text}");
+    }
+
+    #[test]
+    fn refusals_name_the_service_and_expired_tokens_mean_login() {
+        let mut e = Error::new(ErrorKind::Http(409), "compute", "x", "Instance is locked");
+        e.request_id = Some("req-1".into());
+        match upstream_error(e, "migrate the instance") {
+            AppError::Upstream(f) => {
+                assert!(f.summary.contains("Compute (Nova)"), "{}", f.summary);
+                assert!(f.summary.contains("Instance is locked"));
+                assert_eq!(f.request_id.as_deref(), Some("req-1"));
+                assert!(!f.unreachable);
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = Error::new(ErrorKind::Http(401), "identity", "x", "expired");
+        assert_eq!(
+            upstream_error(e, "list instances"),
+            AppError::SessionExpired
+        );
+        let e = Error::new(ErrorKind::Connect, "identity", "x", "refused");
+        match upstream_error(e, "log in") {
+            AppError::Upstream(f) => {
+                assert!(f.unreachable);
+                assert!(f.summary.contains("cannot be reached"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -147,6 +147,7 @@ pub fn router(cloud: Cloud, base: String) -> Router {
 
     let hooks = Router::new()
         .route("/_cloud/requests", get(test_hooks::requests))
+        .route("/_cloud/speed", axum::routing::put(test_hooks::put_speed))
         .route(
             "/_cloud/faults",
             get(test_hooks::get_faults).put(test_hooks::put_faults),

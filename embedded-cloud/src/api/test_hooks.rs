@@ -60,3 +60,25 @@ pub async fn put_faults(State(app): State<App>, headers: HeaderMap, body: Bytes)
         Err(e) => keystone_error(StatusCode::BAD_REQUEST, "Bad Request", &e.to_string()),
     }
 }
+
+/// `PUT /_cloud/speed {"speed": N}`: how much faster than realistic the cloud runs from now on.
+pub async fn put_speed(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    let speed = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("speed").and_then(|s| s.as_f64()))
+        .filter(|s| s.is_finite() && *s > 0.0);
+    match speed {
+        Some(s) => {
+            app.cloud.set_speed(s);
+            Json(json!({ "speed": app.cloud.speed() })).into_response()
+        }
+        None => keystone_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "Expected {\"speed\": a positive number}.",
+        ),
+    }
+}
