@@ -53,6 +53,22 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// What goes under "Details": the upstream's own answer and its request id.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            AppError::Upstream(f) => Some(format!(
+                "{} answered {}: {}\nRequest id: {}",
+                f.service,
+                f.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "nothing".into()),
+                f.message,
+                f.request_id.clone().unwrap_or_else(|| "—".into())
+            )),
+            _ => None,
+        }
+    }
+
     /// The error means the browser should go to the login page.
     pub fn needs_login(&self) -> bool {
         matches!(self, AppError::NotLoggedIn | AppError::SessionExpired)

@@ -2,8 +2,9 @@
 //! inside, Escape closes). The request is locked while it is in flight, so a double click
 //! migrates once.
 
-use leptos::{prelude::*, task::spawn_local, wasm_bindgen::JsCast, web_sys::HtmlElement};
+use leptos::{prelude::*, task::spawn_local};
 
+use super::more_menu::focus;
 use crate::{
     api::{cold_migrate, live_migrate, migration_options, resize_source, revert_resize},
     error::AppError,
@@ -25,15 +26,6 @@ pub struct DialogRequest {
     pub host: Option<String>,
     /// The element to give focus back to when the dialog closes.
     pub return_focus: String,
-}
-
-fn focus(id: &str) {
-    if let Some(el) = document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = el.focus();
-    }
 }
 
 #[component]
@@ -80,18 +72,7 @@ pub fn MigrateDialog(
 fn ErrorBox(error: RwSignal<Option<AppError>>) -> impl IntoView {
     move || {
         error.get().map(|e| {
-            let details = match &e {
-                AppError::Upstream(f) => Some(format!(
-                    "{} answered {}: {}\nRequest id: {}",
-                    f.service,
-                    f.status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "nothing".into()),
-                    f.message,
-                    f.request_id.clone().unwrap_or_else(|| "—".into())
-                )),
-                _ => None,
-            };
+            let details = e.details();
             view! {
                 <div class="error" role="alert">
                     <p>{e.to_string()}</p>

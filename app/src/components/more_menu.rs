@@ -9,7 +9,8 @@ use leptos::{
 
 use crate::actions::{MenuEntry, RowAction};
 
-fn focus(id: &str) {
+/// Moves keyboard focus to the element with this id, if it is on the page.
+pub fn focus(id: &str) {
     if let Some(el) = document()
         .get_element_by_id(id)
         .and_then(|e| e.dyn_into::<HtmlElement>().ok())

@@ -14,7 +14,6 @@ use crate::{
         migrate_dialog::DialogKind, DialogRequest, ErrorView, LiveRow, LiveRows, MigrateDialog,
         MoreMenu, ToastRegion, Toasts,
     },
-    error::AppError,
     labels::{in_flux, needs_attention, power_label, status_class, status_label, task_label},
     migration::Accepted,
     model::{InstancePage, InstanceQuery, ListScope, ProjectChoice, PAGE_SIZES, SORT_KEYS},
@@ -276,7 +275,8 @@ fn Row(
     .into_any()
 }
 
-/// Confirm runs at once (it only finishes what the operator started), locked while in flight.
+/// Confirm runs at once (it only finishes what the operator started). It stays locked from the
+/// click until the row changes; only a refusal unlocks it at once.
 fn confirm(
     id: String,
     busy: RwSignal<bool>,
@@ -289,26 +289,14 @@ fn confirm(
     busy.set(true);
     leptos::task::spawn_local(async move {
         match confirm_resize(id.clone()).await {
+            // Stays locked until the row changes (see the Effect in `Row`).
             Ok(accepted) => on_accepted.run((id, accepted)),
-            Err(e) => toasts.failure(e.to_string(), error_details(&e)),
+            Err(e) => {
+                toasts.failure(e.to_string(), e.details());
+                busy.try_set(false);
+            }
         }
-        busy.try_set(false);
     });
-}
-
-fn error_details(e: &AppError) -> Option<String> {
-    match e {
-        AppError::Upstream(f) => Some(format!(
-            "{} answered {}: {}\nRequest id: {}",
-            f.service,
-            f.status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "nothing".into()),
-            f.message,
-            f.request_id.clone().unwrap_or_else(|| "—".into())
-        )),
-        _ => None,
-    }
 }
 
 #[component]
