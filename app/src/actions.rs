@@ -101,16 +101,19 @@ pub fn menu(
     entries
 }
 
-/// The action that becomes the row's primary button: Confirm while Nova waits for it.
-pub fn primary(
-    status: &str,
-    task: Option<&str>,
-    bare_metal: bool,
-    caps: Capabilities,
-) -> Option<MenuEntry> {
-    menu(status, task, bare_metal, caps)
-        .into_iter()
-        .find(|e| e.action == RowAction::ConfirmResize)
+/// The menu for a row as Ferry knows it: Nova's state plus a confirm that Nova is already
+/// carrying out (visible only on the migration record).
+pub fn menu_for(row: &crate::model::InstanceRow, caps: Capabilities) -> Vec<MenuEntry> {
+    let mut entries = menu(&row.status, row.task.as_deref(), row.bare_metal, caps);
+    if row.confirming {
+        for e in entries
+            .iter_mut()
+            .filter(|e| matches!(e.action, RowAction::ConfirmResize | RowAction::RevertResize))
+        {
+            e.disabled = Some("Nova is already confirming this migration.".to_string());
+        }
+    }
+    entries
 }
 
 /// Whether the server must refuse `action` for this state (the UI never offers it then).
@@ -207,14 +210,35 @@ mod tests {
     }
 
     #[test]
-    fn confirm_is_primary_only_in_verify_resize() {
-        assert_eq!(
-            primary("VERIFY_RESIZE", None, false, ADMIN).map(|e| e.action),
-            Some(ConfirmResize)
-        );
-        let busy = primary("VERIFY_RESIZE", Some("resize_confirming"), false, ADMIN).unwrap();
-        assert!(busy.disabled.is_some());
-        assert_eq!(primary("ACTIVE", None, false, ADMIN), None);
+    fn a_confirm_under_way_disables_confirm_and_revert() {
+        let row = crate::model::InstanceRow {
+            id: "i".into(),
+            name: "n".into(),
+            project_id: "p".into(),
+            project: "p".into(),
+            host: Some("compute2".into()),
+            addresses: vec![],
+            flavor: "m1.small".into(),
+            status: "VERIFY_RESIZE".into(),
+            task: None,
+            power_state: Some(1),
+            locked: false,
+            created: String::new(),
+            age: String::new(),
+            fault: None,
+            bare_metal: false,
+            confirming: true,
+        };
+        let entries = menu_for(&row, ADMIN);
+        assert_eq!(entries.len(), 2);
+        assert!(entries
+            .iter()
+            .all(|e| e.disabled.as_deref() == Some("Nova is already confirming this migration.")));
+        let idle = crate::model::InstanceRow {
+            confirming: false,
+            ..row
+        };
+        assert!(menu_for(&idle, ADMIN).iter().all(|e| e.disabled.is_none()));
     }
 
     #[test]

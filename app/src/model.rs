@@ -157,6 +157,10 @@ pub struct InstanceRow {
     pub fault: Option<String>,
     /// Runs on an Ironic node: no migration actions.
     pub bare_metal: bool,
+    /// Its migration is being confirmed. Nova shows this only on the migration record
+    /// (status `confirming`); the instance still reads VERIFY_RESIZE with no task.
+    #[serde(default)]
+    pub confirming: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -34,3 +34,13 @@ export async function column(page: Page, index: number): Promise<string[]> {
 }
 
 export const COL = { name: 1, project: 2, host: 3, ips: 4, flavor: 5, status: 6, task: 7, power: 8, age: 9 };
+
+/** Waits until the column is non-empty and every cell passes `check` (the table re-renders after a filter). */
+export async function expectColumn(page: Page, index: number, check: (cell: string) => boolean) {
+  await expect
+    .poll(async () => {
+      const cells = await column(page, index);
+      return cells.length > 0 && cells.every(check);
+    })
+    .toBe(true);
+}

@@ -36,9 +36,9 @@ pub async fn list_instances(
         page.servers.reverse();
     }
     let caps = crate::actions::Capabilities::from_roles(&session.roles);
-    Ok(mapping::instance_page(
-        &query, page, projects, hosts, fetched_at, caps,
-    ))
+    let mut page = mapping::instance_page(&query, page, projects, hosts, fetched_at, caps);
+    mapping::mark_confirming(&compute, &session, &mut page.rows).await;
+    Ok(page)
 }
 
 /// One instance with its fields and its action log (os-instance-actions with events).

@@ -72,5 +72,6 @@ pub async fn refresh_rows(
         }
         out.rows.push(row);
     }
+    mapping::mark_confirming(&compute, &session, &mut out.rows).await;
     Ok(out)
 }

@@ -170,10 +170,11 @@ impl LiveRows {
                 continue;
             }
             ids.push(id.clone());
-            let (status, task) = live
+            let (status, task, confirming) = live
                 .row
-                .with_untracked(|r| (r.status.clone(), r.task.clone()));
-            if in_flux(&status, task.as_deref()) || c.kicked.contains_key(id) {
+                .with_untracked(|r| (r.status.clone(), r.task.clone(), r.confirming));
+            // A confirm under way is Nova at work, even though the instance shows no task.
+            if in_flux(&status, task.as_deref()) || confirming || c.kicked.contains_key(id) {
                 moving = true;
                 flux.push(id.clone());
             } else if status == "VERIFY_RESIZE" {

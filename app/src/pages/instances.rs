@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    actions::{menu, primary, Capabilities, RowAction},
+    actions::{menu_for, Capabilities, RowAction},
     api::{confirm_resize, list_instances},
     components::{
         migrate_dialog::DialogKind, DialogRequest, ErrorView, LiveRow, LiveRows, MigrateDialog,
@@ -172,12 +172,26 @@ fn Row(
     let status = move || row.with(|r| r.status.clone());
     let flux = move || row.with(|r| in_flux(&r.status, r.task.as_deref()));
     let attention = move || row.with(|r| needs_attention(&r.status));
-    let entries = Signal::derive(move || {
-        row.with(|r| menu(&r.status, r.task.as_deref(), r.bare_metal, caps))
-    });
-    let primary_entry =
-        move || row.with(|r| primary(&r.status, r.task.as_deref(), r.bare_metal, caps));
     let confirming = RwSignal::new(false);
+    let entries = Signal::derive(move || {
+        let mut entries = row.with(|r| menu_for(r, caps));
+        if confirming.get() {
+            // This browser asked Nova to confirm; until the row changes, nothing more to send.
+            for e in entries
+                .iter_mut()
+                .filter(|e| matches!(e.action, RowAction::ConfirmResize | RowAction::RevertResize))
+            {
+                e.disabled = Some("Confirm sent: waiting for Nova to finish.".to_string());
+            }
+        }
+        entries
+    });
+    let primary_entry = move || {
+        entries
+            .get()
+            .into_iter()
+            .find(|e| e.action == RowAction::ConfirmResize)
+    };
     // A confirm stays locked until Nova shows the row changing (not merely until the 204), so a
     // second click cannot reach Nova while it is still confirming.
     Effect::watch(

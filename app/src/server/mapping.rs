@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use openstack_client::compute::{
-    Compute, InstanceAction, InstanceActionDetail, Server, ServerPage, ServerQuery,
+    Compute, InstanceAction, InstanceActionDetail, MigrationQuery, Server, ServerPage, ServerQuery,
 };
 
 use super::{session::Session, Backend};
@@ -203,6 +203,29 @@ pub fn row(s: Server, projects: &[(String, String)], hosts: &HostIndex) -> Insta
             .host
             .as_ref()
             .is_some_and(|h| hosts.bare_metal.contains(h)),
+        confirming: false,
+    }
+}
+
+/// Marks the VERIFY_RESIZE rows whose migration Nova is confirming right now: one
+/// `os-migrations?status=confirming` call, made only when such rows are on the page.
+pub async fn mark_confirming(compute: &Compute, session: &Session, rows: &mut [InstanceRow]) {
+    if !rows.iter().any(|r| r.status == "VERIFY_RESIZE") {
+        return;
+    }
+    let query = MigrationQuery {
+        status: Some("confirming".into()),
+        // Only admins may list other projects' migrations.
+        project_id: (!session.is_admin()).then(|| session.project_id.clone()),
+        ..MigrationQuery::default()
+    };
+    match compute.list_migrations(&query).await {
+        Ok(page) => {
+            for row in rows.iter_mut().filter(|r| r.status == "VERIFY_RESIZE") {
+                row.confirming = page.migrations.iter().any(|m| m.instance_uuid == row.id);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read confirming migrations"),
     }
 }
 
