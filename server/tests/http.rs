@@ -59,12 +59,7 @@ async fn login(app: &Router, user: &str, password: &str, project: &str) -> Resul
         ("domain", "Default"),
         ("next", "/admin/instances"),
     ]);
-    let req = Request::post("/api/login")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
+    let req = post("/api/login", None, Some("http://127.0.0.1:3000"), body);
     let (status, headers, text) = send(app, req).await;
     let cookie = headers
         .get_all(header::SET_COOKIE)
@@ -76,6 +71,25 @@ async fn login(app: &Router, user: &str, password: &str, project: &str) -> Resul
         Some(c) if status.is_success() || status.is_redirection() => Ok(c),
         _ => Err(format!("{status}: {text}")),
     }
+}
+
+/// A form POST to a server function, as a browser on this site (or another `origin`) sends it.
+fn post(
+    path: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+    body: impl Into<Body>,
+) -> Request<Body> {
+    let mut req = Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    req.body(body.into()).unwrap()
 }
 
 fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
@@ -119,11 +133,7 @@ async fn the_session_cookie_is_encrypted_httponly_and_strict() {
         ("domain", "Default"),
         ("next", "/"),
     ]);
-    let req = Request::post("/api/login")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
+    let req = post("/api/login", None, None, body);
     let (_, headers, _) = send(&h.app, req).await;
     let set = headers[header::SET_COOKIE].to_str().unwrap().to_string();
     assert!(set.contains("HttpOnly"), "{set}");
@@ -180,12 +190,12 @@ async fn a_member_gets_no_admin_page_and_no_admin_data() {
     assert!(!html.contains("data-id="));
 
     // The server function itself refuses, whatever the UI shows.
-    let req = Request::post("/api/list_instances")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::COOKIE, &cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("query[limit]=50&scope=AllProjects"))
-        .unwrap();
+    let req = post(
+        "/api/list_instances",
+        Some(&cookie),
+        None,
+        "query[limit]=50&scope=AllProjects",
+    );
     let (status, _, body) = send(&h.app, req).await;
     assert!(!status.is_success(), "{status}");
     assert!(body.contains("Administrator role required"), "{body}");
@@ -198,13 +208,12 @@ async fn state_changing_calls_from_another_site_are_refused() {
     let cookie = login(&h.app, "admin", "ferry-admin", "admin")
         .await
         .unwrap();
-    let req = Request::post("/api/logout")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://evil.example")
-        .header(header::COOKIE, &cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::empty())
-        .unwrap();
+    let req = post(
+        "/api/logout",
+        Some(&cookie),
+        Some("http://evil.example"),
+        Body::empty(),
+    );
     let (status, headers, body) = send(&h.app, req).await;
     assert!(!status.is_success(), "{status}");
     assert!(body.contains("another site"), "{body}");
@@ -220,12 +229,7 @@ async fn logout_revokes_the_token() {
     let cookie = login(&h.app, "admin", "ferry-admin", "admin")
         .await
         .unwrap();
-    let req = Request::post("/api/logout")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::COOKIE, &cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::empty())
-        .unwrap();
+    let req = post("/api/logout", Some(&cookie), None, Body::empty());
     let (_, headers, _) = send(&h.app, req).await;
     let cleared = headers[header::SET_COOKIE].to_str().unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
