@@ -42,6 +42,10 @@ pub struct UpstreamFailure {
     pub request_id: Option<String>,
     /// True when the service did not answer at all (timeout, refused connection).
     pub unreachable: bool,
+    /// An action whose answer never came: Nova may be carrying it out, so it must not be
+    /// offered again until the row shows what happened.
+    #[serde(default)]
+    pub maybe_started: bool,
 }
 
 impl FromServerFnError for AppError {
@@ -67,6 +71,11 @@ impl AppError {
             )),
             _ => None,
         }
+    }
+
+    /// The action was sent but its answer was lost: watch the row, do not resend.
+    pub fn maybe_started(&self) -> bool {
+        matches!(self, AppError::Upstream(f) if f.maybe_started)
     }
 
     /// The error means the browser should go to the login page.

@@ -59,6 +59,14 @@ pub struct MigrationRequest {
     pub disk_over_commit: bool,
 }
 
+/// What an operator learns after sending an action: Nova accepted it, or its answer was lost
+/// (it may have started). Either way the row is watched; neither is offered for resending.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sent {
+    Accepted(Accepted),
+    Unsure(crate::error::AppError),
+}
+
 /// Nova accepted the request; the row will show how it goes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Accepted {

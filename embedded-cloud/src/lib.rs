@@ -22,7 +22,7 @@ mod policy;
 mod scheduler;
 mod state;
 
-pub use api::faults::FaultInjection;
+pub use api::faults::{FaultInjection, NovaFault};
 
 /// How the embedded cloud behaves.
 #[derive(Clone, Debug)]

@@ -36,9 +36,11 @@ export async function actionRequests(): Promise<RecordedRequest[]> {
 }
 
 export interface Faults {
-  nova?: "none" | "error500" | "unavailable503" | "slow" | "no_answer";
+  nova?: "none" | "error500" | "unavailable503" | "slow" | "no_answer" | "drop_mid_response";
   delay_ms?: number;
   keystone_down?: boolean;
+  /** The Nova fault hits only POST /servers/{id}/action. */
+  actions_only?: boolean;
 }
 
 /** Sets the embedded cloud's fault injection (admin token taken before Keystone goes down). */
@@ -47,7 +49,7 @@ export async function setFaults(faults: Faults, token?: string) {
   const r = await fetch(`${CLOUD}/_cloud/faults`, {
     method: "PUT",
     headers: { "x-auth-token": t, "content-type": "application/json" },
-    body: JSON.stringify({ nova: "none", delay_ms: 0, keystone_down: false, ...faults }),
+    body: JSON.stringify({ nova: "none", delay_ms: 0, keystone_down: false, actions_only: false, ...faults }),
   });
   if (!r.ok) throw new Error(`faults: ${r.status} ${await r.text()}`);
 }

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { adminToken, setFaults } from "./cloud";
+import { actionRequests, adminToken, setFaults } from "./cloud";
 import { ADMIN, hydrated, login, loginAsAdmin } from "./helpers";
 
 // Ferry keeps working when OpenStack misbehaves: a clear banner naming the service, the other
@@ -72,4 +72,49 @@ test("Keystone down: login says which service failed; a logged-in admin keeps th
   await expect(again).toHaveURL(/\/admin\/instances/);
   await hydrated(again);
   await again.close();
+});
+
+test("a connection dropped mid-answer: the banner says so, and Ferry recovers", async ({ page }) => {
+  await loginAsAdmin(page);
+  await setFaults({ nova: "drop_mid_response" }, token);
+  await page.goto("/admin/instances");
+  const banner = page.getByRole("alert");
+  await expect(banner).toContainText("Nova (Compute)");
+  await expect(banner).toContainText("broke before its answer arrived");
+  await expectNothingInternal(page);
+  await setFaults({}, token);
+  await page.reload();
+  await expect(page.locator("table.instances tbody tr").first()).toBeVisible();
+});
+
+// FERRY_UPSTREAM_TIMEOUT is 5 s in scripts/test; Nova starts the migration at once but answers after 8 s.
+test("a migration whose answer never came: said honestly, sent once, and the row still updates", async ({ page }) => {
+  test.setTimeout(90_000);
+  await loginAsAdmin(page);
+  const name = "batch-7"; // on compute4, the host under maintenance: draining it is the everyday case
+  await page.goto(`/admin/instances?name=${encodeURIComponent(`^${name}$`)}`);
+  await hydrated(page);
+  const row = page.locator("table.instances tbody tr", { hasText: name });
+  await expect(row).toHaveCount(1);
+  await expect(row.locator("td.host")).toHaveText("compute4");
+  const href = await row.locator("td.name a").getAttribute("href");
+  const id = href!.split("/").pop()!;
+  await setFaults({ nova: "slow", delay_ms: 8000, actions_only: true }, token);
+  await row.getByRole("button", { name: /More actions/ }).click();
+  await row.getByRole("menuitem", { name: "Live Migrate", exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.locator("table.hosts")).toBeVisible();
+  await dialog.getByRole("button", { name: "Live Migrate" }).click();
+  // The dialog closes (nothing to click twice) and a lasting message says what is known.
+  await expect(dialog).toBeHidden({ timeout: 20_000 });
+  const toast = page.locator(".toast.bad");
+  await expect(toast).toContainText("may have started", { timeout: 5_000 });
+  await expect(toast).toContainText("did not send it again");
+  await setFaults({}, token);
+  // It had started: the row, watched since, shows it landing elsewhere without a reload.
+  await expect(row.locator("td.host")).not.toHaveText("compute4", { timeout: 45_000 });
+  const sent = (await actionRequests()).filter(
+    (r) => r.path.includes(id) && r.body && "os-migrateLive" in r.body,
+  );
+  expect(sent).toHaveLength(1);
 });

@@ -13,6 +13,9 @@ pub enum ErrorKind {
     Timeout,
     /// The connection could not be made (refused, DNS, TLS handshake, reset).
     Connect,
+    /// The request may have reached the service, but the connection broke (reset, closed)
+    /// before the whole answer arrived: for an action, it may have been carried out.
+    Interrupted,
     /// A 2xx answer whose body (or a required header) could not be decoded.
     Decode,
     /// The request cannot be expressed against this cloud (e.g. its maximum
@@ -88,8 +91,8 @@ impl Error {
         } else if e.is_builder() {
             ErrorKind::Config
         } else {
-            // Request/body errors mid-flight (reset, closed) are connection trouble.
-            ErrorKind::Connect
+            // Reset or closed mid-flight: the service may have seen the request.
+            ErrorKind::Interrupted
         };
         let mut message = e.to_string();
         let mut source = std::error::Error::source(e);
@@ -146,6 +149,7 @@ impl fmt::Display for Error {
             ErrorKind::Http(s) => write!(f, "failed: HTTP {s}")?,
             ErrorKind::Timeout => f.write_str("timed out")?,
             ErrorKind::Connect => f.write_str("failed: cannot connect")?,
+            ErrorKind::Interrupted => f.write_str("failed: connection broke mid-answer")?,
             ErrorKind::Decode => f.write_str("failed: undecodable response")?,
             ErrorKind::Unsupported => f.write_str("not possible")?,
             ErrorKind::Config => f.write_str("failed: bad configuration")?,

@@ -21,6 +21,9 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// Whole-request timeout (connect, send, and read the full body).
     pub timeout: Duration,
+    /// Requests under way at once, from every caller together; more wait their turn (within
+    /// `timeout`). Bounds both the load put on the cloud and the memory their answers take.
+    pub max_in_flight: usize,
 }
 
 impl Default for TransportConfig {
@@ -30,6 +33,7 @@ impl Default for TransportConfig {
             cacert: None,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
+            max_in_flight: 32,
         }
     }
 }
@@ -39,6 +43,7 @@ impl Default for TransportConfig {
 pub struct Transport {
     client: reqwest::Client,
     config: Arc<TransportConfig>,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -62,6 +67,10 @@ impl Transport {
                 "ferry-openstack-client/",
                 env!("CARGO_PKG_VERSION")
             ))
+            // Idle connections keep their read buffers (as large as the largest answer):
+            // keep enough for the in-flight limit, and not for long.
+            .pool_max_idle_per_host(config.max_in_flight.max(1))
+            .pool_idle_timeout(Duration::from_secs(30))
             .danger_accept_invalid_certs(!config.verify);
         if let Some(path) = &config.cacert {
             let pem = std::fs::read(path).map_err(|e| {
@@ -100,6 +109,7 @@ impl Transport {
         Ok(Transport {
             client,
             config: Arc::new(config.clone()),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
         })
     }
 
@@ -149,6 +159,20 @@ impl Transport {
             rb = rb.json(body);
         }
         let started = Instant::now();
+        // Waiting for a turn counts against the timeout; if it runs out, nothing was sent.
+        let _turn = match tokio::time::timeout(self.config.timeout, self.in_flight.acquire()).await
+        {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::Connect,
+                    service,
+                    operation,
+                    "too many requests already under way to the cloud; this one was not sent",
+                ))
+            }
+        };
+        let rb = rb.timeout(self.config.timeout.saturating_sub(started.elapsed()));
         let response = match rb.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -160,8 +184,15 @@ impl Transport {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let request_id = request_id(&headers);
+        // The status and headers arrived, so the request did too: a failure now is never
+        // "could not connect", whatever reqwest calls it.
         let bytes = response.bytes().await.map_err(|e| {
-            Error::from_reqwest(service, operation.clone(), &e).with_request_id(request_id.clone())
+            let mut err = Error::from_reqwest(service, operation.clone(), &e)
+                .with_request_id(request_id.clone());
+            if err.kind != ErrorKind::Timeout {
+                err.kind = ErrorKind::Interrupted;
+            }
+            err
         })?;
         tracing::debug!(
             service,

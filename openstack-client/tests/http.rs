@@ -626,3 +626,43 @@ fn transport_config_errors() {
     })
     .is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_are_bounded_and_the_rest_wait_their_turn() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (n, m) = (now.clone(), most.clone());
+    let mock = Mock::start(move |_| {
+        let here = n.fetch_add(1, Ordering::SeqCst) + 1;
+        m.fetch_max(here, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(150));
+        n.fetch_sub(1, Ordering::SeqCst);
+        reply(202, Value::Null)
+    });
+    let t = Transport::new(&TransportConfig {
+        max_in_flight: 2,
+        timeout: Duration::from_secs(20),
+        ..Default::default()
+    })
+    .unwrap();
+    let c = Compute::with_max_microversion(
+        &t,
+        &format!("{}/v2.1", mock.base),
+        "t",
+        Microversion::new(2, 20),
+    );
+    let calls = (0..6).map(|i| {
+        let c = c.clone();
+        tokio::spawn(async move { c.migrate(&format!("s{i}"), None).await })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(mock.requests().len(), 6, "every one was sent, in turn");
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "never more than two at once"
+    );
+}

@@ -149,6 +149,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let secure = std::env::var("FERRY_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true");
     let backend = startup::backend_for(&settings, secure)?;
+    server::memory::spawn_trimmer(Duration::from_secs(5));
     let app = server::router(options, backend);
 
     let listener = tokio::net::TcpListener::bind(&addr)

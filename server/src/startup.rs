@@ -60,6 +60,7 @@ pub fn backend_for(settings: &CloudSettings, secure_cookies: bool) -> Result<Bac
         cacert: settings.cacert.clone(),
         connect_timeout: Duration::from_secs(5),
         timeout: upstream_timeout(),
+        ..TransportConfig::default()
     })
     .map_err(|e| format!("cannot set up HTTPS to the cloud: {e}"))?;
     Ok(Backend::new(

@@ -264,3 +264,35 @@ async fn filters_reach_nova_and_the_host_filter_is_exact() {
     assert!(html.contains("Shutoff"));
     assert!(!html.contains("data-status=\"ACTIVE\""));
 }
+
+#[tokio::test]
+async fn a_connection_dropped_mid_response_is_a_clear_error_and_heals() {
+    use embedded_cloud::{FaultInjection, NovaFault};
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    // Warm the caches first, so the fault hits the list call itself.
+    let (status, _, _) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    h._cloud.cloud().set_faults(FaultInjection {
+        nova: NovaFault::DropMidResponse,
+        ..FaultInjection::default()
+    });
+    let (status, _, html) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    // The page is still rendered (banner, navigation), with the gateway status that says why.
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(
+        html.contains("Nova (Compute)"),
+        "the banner names Nova: {html}"
+    );
+    assert!(html.contains("broke before its answer arrived"), "{html}");
+    for leak in ["panicked", "X-Auth-Token", "reqwest::", "hyper::"] {
+        assert!(!html.contains(leak), "{leak} leaked into the page");
+    }
+    h._cloud.cloud().set_faults(FaultInjection::default());
+    let (status, _, html) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("compute1"), "recovered by itself");
+}

@@ -8,7 +8,7 @@ use super::more_menu::focus;
 use crate::{
     api::{cold_migrate, live_migrate, migration_options, resize_source, revert_resize},
     error::AppError,
-    migration::{Accepted, HostChoice, MigrationKind, MigrationRequest, MigrationTarget},
+    migration::{HostChoice, MigrationKind, MigrationRequest, MigrationTarget, Sent},
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct DialogRequest {
 pub fn MigrateDialog(
     request: RwSignal<Option<DialogRequest>>,
     /// Called with the instance id once Nova accepted the request.
-    on_accepted: Callback<(String, Accepted)>,
+    on_sent: Callback<(String, Sent)>,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     Effect::new(move |_| {
@@ -58,9 +58,9 @@ pub fn MigrateDialog(
                     .get()
                     .map(|r| match r.kind {
                         DialogKind::Revert => {
-                            view! { <RevertBody req=r request on_accepted /> }.into_any()
+                            view! { <RevertBody req=r request on_sent /> }.into_any()
                         }
-                        _ => view! { <MigrateBody req=r request on_accepted /> }.into_any(),
+                        _ => view! { <MigrateBody req=r request on_sent /> }.into_any(),
                     })
             }}
         </dialog>
@@ -95,7 +95,7 @@ fn ErrorBox(error: RwSignal<Option<AppError>>) -> impl IntoView {
 fn MigrateBody(
     req: DialogRequest,
     request: RwSignal<Option<DialogRequest>>,
-    on_accepted: Callback<(String, Accepted)>,
+    on_sent: Callback<(String, Sent)>,
 ) -> impl IntoView {
     let kind = if req.kind == DialogKind::Live {
         MigrationKind::Live
@@ -140,7 +140,11 @@ fn MigrateBody(
                 match result {
                     Ok(accepted) => {
                         request.set(None);
-                        on_accepted.run((id, accepted));
+                        on_sent.run((id, Sent::Accepted(accepted)));
+                    }
+                    Err(e) if e.maybe_started() => {
+                        request.set(None);
+                        on_sent.run((id, Sent::Unsure(e)));
                     }
                     Err(e) => {
                         error.set(Some(e));
@@ -392,7 +396,7 @@ fn HostRow(h: HostChoice, chosen: RwSignal<String>, filter: RwSignal<String>) ->
 fn RevertBody(
     req: DialogRequest,
     request: RwSignal<Option<DialogRequest>>,
-    on_accepted: Callback<(String, Accepted)>,
+    on_sent: Callback<(String, Sent)>,
 ) -> impl IntoView {
     let id = req.id.clone();
     let source = LocalResource::new(move || resize_source(id.clone()));
@@ -413,7 +417,11 @@ fn RevertBody(
                 match revert_resize(id.clone()).await {
                     Ok(accepted) => {
                         request.set(None);
-                        on_accepted.run((id, accepted));
+                        on_sent.run((id, Sent::Accepted(accepted)));
+                    }
+                    Err(e) if e.maybe_started() => {
+                        request.set(None);
+                        on_sent.run((id, Sent::Unsure(e)));
                     }
                     Err(e) => {
                         error.set(Some(e));

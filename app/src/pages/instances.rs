@@ -15,7 +15,7 @@ use crate::{
         MoreMenu, ToastRegion, Toasts,
     },
     labels::{in_flux, needs_attention, power_label, status_class, status_label, task_label},
-    migration::Accepted,
+    migration::Sent,
     model::{InstancePage, InstanceQuery, ListScope, ProjectChoice, PAGE_SIZES, SORT_KEYS},
 };
 
@@ -105,11 +105,14 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
         .map(|r| (r.id.clone(), LiveRow::new(r)))
         .collect();
     let live = LiveRows::start(rows.clone(), page.fetched_at.clone(), scope, toasts);
-    let on_accepted = {
+    let on_sent = {
         let live = live.clone();
-        Callback::new(move |(id, accepted): (String, Accepted)| {
+        Callback::new(move |(id, sent): (String, Sent)| {
             live.kick(&id);
-            toasts.success(accepted.message);
+            match sent {
+                Sent::Accepted(accepted) => toasts.success(accepted.message),
+                Sent::Unsure(e) => toasts.failure(e.to_string(), e.details()),
+            }
         })
     };
     view! {
@@ -136,7 +139,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
                     {rows
                         .into_iter()
                         .map(|(_, live_row)| {
-                            view! { <Row live=live_row caps dialog toasts on_accepted scope /> }.into_any()
+                            view! { <Row live=live_row caps dialog toasts on_sent scope /> }.into_any()
                         })
                         .collect_view()}
                 </tbody>
@@ -152,7 +155,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
             </p>
         </Show>
         <Pager query page_next=page.next_marker page_prev=page.prev_marker />
-        <MigrateDialog request=dialog on_accepted />
+        <MigrateDialog request=dialog on_sent />
         <ToastRegion toasts />
     }
     .into_any()
@@ -164,7 +167,7 @@ fn Row(
     caps: Capabilities,
     dialog: RwSignal<Option<DialogRequest>>,
     toasts: Toasts,
-    on_accepted: Callback<(String, Accepted)>,
+    on_sent: Callback<(String, Sent)>,
     scope: ListScope,
 ) -> impl IntoView {
     let row = live.row;
@@ -208,7 +211,7 @@ fn Row(
                 RowAction::Migrate => DialogKind::Cold,
                 RowAction::RevertResize => DialogKind::Revert,
                 RowAction::ConfirmResize => {
-                    confirm(id.clone(), confirming, toasts, on_accepted);
+                    confirm(id.clone(), confirming, toasts, on_sent);
                     return;
                 }
             };
@@ -275,7 +278,7 @@ fn Row(
                                     class="primary small"
                                     disabled=move || disabled_reason.is_some() || confirming.get()
                                     title=e.disabled.clone()
-                                    on:click=move |_| confirm(confirm_id.clone(), confirming, toasts, on_accepted)
+                                    on:click=move |_| confirm(confirm_id.clone(), confirming, toasts, on_sent)
                                 >
                                     {move || if confirming.get() { "Confirming…" } else { "Confirm" }}
                                 </button>
@@ -291,12 +294,7 @@ fn Row(
 
 /// Confirm runs at once (it only finishes what the operator started). It stays locked from the
 /// click until the row changes; only a refusal unlocks it at once.
-fn confirm(
-    id: String,
-    busy: RwSignal<bool>,
-    toasts: Toasts,
-    on_accepted: Callback<(String, Accepted)>,
-) {
+fn confirm(id: String, busy: RwSignal<bool>, toasts: Toasts, on_sent: Callback<(String, Sent)>) {
     if busy.get_untracked() {
         return;
     }
@@ -304,7 +302,8 @@ fn confirm(
     leptos::task::spawn_local(async move {
         match confirm_resize(id.clone()).await {
             // Stays locked until the row changes (see the Effect in `Row`).
-            Ok(accepted) => on_accepted.run((id, accepted)),
+            Ok(accepted) => on_sent.run((id, Sent::Accepted(accepted))),
+            Err(e) if e.maybe_started() => on_sent.run((id, Sent::Unsure(e))),
             Err(e) => {
                 toasts.failure(e.to_string(), e.details());
                 busy.try_set(false);

@@ -60,6 +60,11 @@ fn non_empty(s: &str) -> Option<String> {
 
 /// All projects' (id, name), from Keystone, cached for a minute.
 pub async fn project_names(backend: &Backend, session: &Session) -> Vec<(String, String)> {
+    // Only an admin may list projects (and so fill the shared cache); anyone else sees one
+    // project, whose name the token already gave us.
+    if !session.is_admin() {
+        return vec![(session.project_id.clone(), session.project.clone())];
+    }
     let key = backend.config.auth_url.clone();
     if let Some(hit) = backend.project_names.get(&key) {
         return hit;
@@ -95,6 +100,11 @@ pub struct HostIndex {
 
 /// The host index, from os-services and os-hypervisors, cached for a minute.
 pub async fn host_index(backend: &Backend, session: &Session, compute: &Compute) -> HostIndex {
+    // Services and hypervisors are admin-only under Nova's default policy: don't ask (and be
+    // refused) on every page of a project operator.
+    if !session.is_admin() {
+        return HostIndex::default();
+    }
     let key = session.compute_url.clone();
     if let Some(hit) = backend.compute_hosts.get(&key) {
         return hit;

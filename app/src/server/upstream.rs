@@ -8,18 +8,24 @@ use crate::error::{AppError, UpstreamFailure};
 /// For a request that changes something (a migration, confirm, revert): a timeout does not mean
 /// it failed, so say so, and never send it again.
 pub fn action_error(e: Error, doing: &str) -> AppError {
-    if matches!(e.kind, ErrorKind::Timeout) {
+    if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Interrupted) {
         let service = service_name(e.service);
+        let what = if e.kind == ErrorKind::Timeout {
+            "did not answer in time"
+        } else {
+            "connection broke before its answer arrived"
+        };
         return AppError::Upstream(UpstreamFailure {
             summary: format!(
-                "The {service} service did not answer in time, so Ferry cannot tell whether it will {doing}. \
+                "The {service} service {what}, so Ferry cannot tell whether it will {doing}. \
                  It may have started: the row's status will update. Ferry did not send it again."
             ),
             service: e.service.to_string(),
             status: None,
             message: e.message,
             request_id: e.request_id,
-            unreachable: true,
+            unreachable: e.kind == ErrorKind::Timeout,
+            maybe_started: true,
         });
     }
     upstream_error(e, doing)
@@ -43,6 +49,9 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
         (ErrorKind::Connect, _) => {
             format!("Ferry could not {doing}: the {service} service cannot be reached.")
         }
+        (ErrorKind::Interrupted, _) => format!(
+            "Ferry could not {doing}: the connection to the {service} service broke before its answer arrived."
+        ),
         (ErrorKind::Decode, _) => format!(
             "Ferry could not {doing}: the {service} service sent an answer Ferry cannot read."
         ),
@@ -64,6 +73,7 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
         message: e.message,
         request_id: e.request_id,
         unreachable,
+        maybe_started: false,
     })
 }
 
@@ -91,6 +101,24 @@ mod tests {
         let text = action_error(e, "live-migrate the instance").to_string();
         assert!(text.contains("may have started"), "{text}");
         assert!(text.contains("did not send it again"), "{text}");
+    }
+
+    #[test]
+    fn an_action_whose_answer_broke_off_may_have_started_too() {
+        let e = Error::new(
+            ErrorKind::Interrupted,
+            "compute",
+            "migrate server x",
+            "connection reset",
+        );
+        let err = action_error(e.clone(), "migrate the instance");
+        assert!(err.maybe_started());
+        let text = err.to_string();
+        assert!(text.contains("connection broke"), "{text}");
+        assert!(text.contains("may have started"), "{text}");
+        assert!(text.contains("did not send it again"), "{text}");
+        let text = upstream_error(e, "list instances").to_string();
+        assert!(text.contains("broke before its answer arrived"), "{text}");
     }
 
     #[test]

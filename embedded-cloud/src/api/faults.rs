@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -22,10 +23,15 @@ pub enum NovaFault {
     Error500,
     /// Every compute call answers 503 serviceUnavailable.
     Unavailable503,
-    /// Every compute call is delayed by `delay_ms` (real time, not scaled).
+    /// Every compute call is carried out at once but answered `delay_ms` late (real time,
+    /// not scaled), as when the answer is stuck behind a proxy: a client that gives up
+    /// early has still started the action.
     Slow,
     /// Compute calls never answer.
     NoAnswer,
+    /// Nova does the work, sends its status and headers and half of the body, then the
+    /// connection drops: like a proxy or load balancer dying mid-response.
+    DropMidResponse,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -34,10 +40,18 @@ pub struct FaultInjection {
     pub nova: NovaFault,
     pub delay_ms: u64,
     pub keystone_down: bool,
+    /// The Nova fault hits only server actions (`POST /servers/{id}/action`), so an action
+    /// can fail while the pages around it work.
+    pub actions_only: bool,
 }
 
 pub async fn compute_layer(State(cloud): State<Cloud>, req: Request, next: Next) -> Response {
     let f = cloud.faults();
+    let is_action =
+        req.method() == axum::http::Method::POST && req.uri().path().ends_with("/action");
+    if f.actions_only && !is_action {
+        return next.run(req).await;
+    }
     match f.nova {
         NovaFault::None => next.run(req).await,
         NovaFault::Error500 => Fault::new(
@@ -49,11 +63,34 @@ pub async fn compute_layer(State(cloud): State<Cloud>, req: Request, next: Next)
             Fault::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response()
         }
         NovaFault::Slow => {
+            // Spawned so the work is done even if the client hangs up while waiting.
+            let work = tokio::spawn(next.run(req));
             tokio::time::sleep(Duration::from_millis(f.delay_ms.min(600_000))).await;
-            next.run(req).await
+            work.await.unwrap_or_else(|_| {
+                Fault::new(StatusCode::INTERNAL_SERVER_ERROR, "handler failed").into_response()
+            })
         }
         NovaFault::NoAnswer => std::future::pending().await,
+        NovaFault::DropMidResponse => drop_mid_response(next.run(req).await).await,
     }
+}
+
+/// Chunked, so the client cannot know the length: it sees half the body, then a reset.
+async fn drop_mid_response(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let chunks: [Result<Bytes, std::io::Error>; 2] = [
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fault injection: connection dropped mid-response",
+        )),
+    ];
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
 }
 
 pub async fn identity_layer(State(cloud): State<Cloud>, req: Request, next: Next) -> Response {

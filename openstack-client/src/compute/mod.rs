@@ -900,7 +900,10 @@ async fn discover(t: &Transport, endpoint: &str, token: &str) -> Result<Microver
             Err(e)
                 if matches!(
                     e.kind,
-                    ErrorKind::Http(401) | ErrorKind::Timeout | ErrorKind::Connect
+                    ErrorKind::Http(401)
+                        | ErrorKind::Timeout
+                        | ErrorKind::Connect
+                        | ErrorKind::Interrupted
                 ) =>
             {
                 return Err(e)
