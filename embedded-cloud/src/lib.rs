@@ -96,6 +96,8 @@ pub(crate) struct Inner {
     pub speed: std::sync::atomic::AtomicU64,
     pub state: Mutex<state::State>,
     pub faults: RwLock<FaultInjection>,
+    /// Requests received per service, for benchmarks that count upstream calls.
+    pub counts: api::counts::Counts,
 }
 
 /// The cloud's state and behaviour; cheap to clone.
@@ -113,6 +115,7 @@ impl Cloud {
                 config,
                 state: Mutex::new(state),
                 faults: RwLock::new(FaultInjection::default()),
+                counts: api::counts::Counts::default(),
             }),
         }
     }

@@ -728,3 +728,67 @@ async fn scale_option_generates_instances() {
     .await;
     h.wait_migration(&admin, &id, "error").await;
 }
+
+#[tokio::test]
+async fn benchmark_hooks_count_calls_and_set_a_task() {
+    let h = fast();
+    let admin = h.token("admin").await;
+    let id = h.server_id(&admin, "app-4").await;
+    let stats = h
+        .raw(
+            Method::GET,
+            "/_cloud/stats",
+            &[("x-auth-token", &admin)],
+            None,
+        )
+        .await;
+    let before = stats.body["compute"].as_u64().unwrap();
+    assert!(before >= 1, "{}", stats.body);
+    h.get("/servers", &admin, "2.1").await;
+    let stats = h
+        .raw(
+            Method::GET,
+            "/_cloud/stats",
+            &[("x-auth-token", &admin)],
+            None,
+        )
+        .await;
+    assert_eq!(stats.body["compute"].as_u64().unwrap(), before + 1);
+
+    let path = format!("/_cloud/servers/{id}/state");
+    let set = |body: &'static str| {
+        let (h, admin, path) = (&h, admin.clone(), path.clone());
+        async move {
+            h.raw(
+                Method::PUT,
+                &path,
+                &[("x-auth-token", &admin)],
+                Some(body.as_bytes().to_vec()),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        set(r#"{"task_state": "migrating"}"#).await.status,
+        StatusCode::OK
+    );
+    let r = h.get(&format!("/servers/{id}"), &admin, "2.1").await;
+    assert_eq!(r.body["server"]["OS-EXT-STS:task_state"], "migrating");
+    assert_eq!(set(r#"{"task_state": null}"#).await.status, StatusCode::OK);
+    let r = h.get(&format!("/servers/{id}"), &admin, "2.1").await;
+    assert!(r.body["server"]["OS-EXT-STS:task_state"].is_null());
+    assert_eq!(
+        set(r#"{"task_state": "deleting"}"#).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let operator = h.token("operator").await;
+    let r = h
+        .raw(
+            Method::GET,
+            "/_cloud/stats",
+            &[("x-auth-token", &operator)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -47,5 +47,8 @@ pub fn router(options: LeptosOptions, backend: Backend) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(finish_even_if_abandoned))
         .layer(axum::middleware::from_fn(headers::defaults))
+        // gzip for every answer a browser accepts it for: the WASM shrinks to a third, a page of
+        // 50 rows to a tenth (figures in docs/PERFORMANCE.md).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(options)
 }

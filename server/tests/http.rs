@@ -296,3 +296,27 @@ async fn a_connection_dropped_mid_response_is_a_clear_error_and_heals() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("compute1"), "recovered by itself");
 }
+
+#[tokio::test]
+async fn pages_are_sent_gzipped_to_browsers_that_accept_it() {
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let mut req = get("/admin/instances", Some(&cookie));
+    req.headers_mut()
+        .insert(header::ACCEPT_ENCODING, "gzip".parse().unwrap());
+    let res = h.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    let zipped = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap();
+    let (_, _, plain) = send(&h.app, get("/admin/instances", Some(&cookie))).await;
+    assert!(
+        zipped.len() * 4 < plain.len(),
+        "{} B gzip against {} B plain",
+        zipped.len(),
+        plain.len()
+    );
+}

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router, devstack-style path prefixes per service.
 
 pub mod common;
+pub mod counts;
 pub mod faults;
 mod flavors;
 mod hypervisors;
@@ -148,6 +149,11 @@ pub fn router(cloud: Cloud, base: String) -> Router {
     let hooks = Router::new()
         .route("/_cloud/requests", get(test_hooks::requests))
         .route("/_cloud/speed", axum::routing::put(test_hooks::put_speed))
+        .route("/_cloud/stats", get(test_hooks::stats))
+        .route(
+            "/_cloud/servers/{id}/state",
+            axum::routing::put(test_hooks::put_server_state),
+        )
         .route(
             "/_cloud/faults",
             get(test_hooks::get_faults).put(test_hooks::put_faults),
@@ -164,6 +170,7 @@ pub fn router(cloud: Cloud, base: String) -> Router {
         .merge(compute)
         .fallback(not_found)
         .method_not_allowed_fallback(bad_method)
+        .layer(from_fn_with_state(cloud.clone(), counts::layer))
         .with_state(app)
 }
 

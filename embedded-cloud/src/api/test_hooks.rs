@@ -82,3 +82,55 @@ pub async fn put_speed(State(app): State<App>, headers: HeaderMap, body: Bytes) 
         ),
     }
 }
+
+/// `GET /_cloud/stats`: requests received per service since the cloud started.
+pub async fn stats(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    Json(app.cloud.inner.counts.snapshot()).into_response()
+}
+
+/// `PUT /_cloud/servers/{id}/state {"task_state": "migrating" | null}`: the instance's task
+/// changes at once, as if a compute host had reported it (for measuring how soon Ferry shows it).
+pub async fn put_server_state(
+    State(app): State<App>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return keystone_error(StatusCode::BAD_REQUEST, "Bad Request", "Expected JSON.");
+    };
+    let task: Option<&'static str> = match value.get("task_state") {
+        Some(serde_json::Value::Null) | None => None,
+        Some(v) => match v.as_str().and_then(known_task) {
+            Some(t) => Some(t),
+            None => {
+                return keystone_error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    "task_state: one of migrating, resize_migrating, resize_finish, null.",
+                )
+            }
+        },
+    };
+    let mut st = app.cloud.lock();
+    match st.instance_mut(&id) {
+        Some(i) => {
+            i.task_state = task;
+            i.updated = crate::clock::now();
+            Json(json!({"id": id, "task_state": task})).into_response()
+        }
+        None => keystone_error(StatusCode::NOT_FOUND, "Not Found", "No such instance."),
+    }
+}
+
+fn known_task(t: &str) -> Option<&'static str> {
+    ["migrating", "resize_migrating", "resize_finish"]
+        .into_iter()
+        .find(|k| *k == t)
+}
