@@ -20,7 +20,12 @@ async fn finish_even_if_abandoned(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     memory::count_request();
-    match tokio::spawn(next.run(req)).await {
+    let done = tokio::spawn(async move {
+        let response = next.run(req).await;
+        memory::count_request();
+        response
+    });
+    match done.await {
         Ok(response) => response,
         Err(e) => {
             tracing::error!(error = %e, "request handler failed");

@@ -8,23 +8,27 @@ use std::{
     time::Duration,
 };
 
-/// Requests seen; the trimmer runs only when this moved.
+/// Requests started and finished; the trimmer runs only when this moved.
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 pub fn count_request() {
     REQUESTS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Every `period`, if requests came in since the last look, returns freed memory to the system.
+/// Every `period` while requests come and go, and once more when they have stopped (the last
+/// ones may still have been finishing at the previous look), returns freed memory to the system.
 pub fn spawn_trimmer(period: Duration) {
     tokio::spawn(async move {
         let mut seen = 0;
+        let mut once_more = false;
         let mut tick = tokio::time::interval(period);
         loop {
             tick.tick().await;
             let now = REQUESTS.load(Ordering::Relaxed);
-            if now != seen {
-                seen = now;
+            let busy = now != seen;
+            seen = now;
+            if busy || once_more {
+                once_more = busy;
                 // Walks the heap: a few milliseconds, off the request threads.
                 let _ = tokio::task::spawn_blocking(trim).await;
             }
