@@ -67,6 +67,19 @@ pub enum Sent {
     Unsure(crate::error::AppError),
 }
 
+impl Sent {
+    /// An action's result: sent (accepted, or maybe started), or refused with the error to show.
+    pub fn from_result(
+        result: Result<Accepted, crate::error::AppError>,
+    ) -> Result<Sent, crate::error::AppError> {
+        match result {
+            Ok(accepted) => Ok(Sent::Accepted(accepted)),
+            Err(e) if e.maybe_started() => Ok(Sent::Unsure(e)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Nova accepted the request; the row will show how it goes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Accepted {

@@ -137,14 +137,10 @@ fn MigrateBody(
                     MigrationKind::Live => live_migrate(body).await,
                     MigrationKind::Cold => cold_migrate(body).await,
                 };
-                match result {
-                    Ok(accepted) => {
+                match Sent::from_result(result) {
+                    Ok(sent) => {
                         request.set(None);
-                        on_sent.run((id, Sent::Accepted(accepted)));
-                    }
-                    Err(e) if e.maybe_started() => {
-                        request.set(None);
-                        on_sent.run((id, Sent::Unsure(e)));
+                        on_sent.run((id, sent));
                     }
                     Err(e) => {
                         error.set(Some(e));
@@ -414,14 +410,10 @@ fn RevertBody(
             error.set(None);
             let id = id.clone();
             spawn_local(async move {
-                match revert_resize(id.clone()).await {
-                    Ok(accepted) => {
+                match Sent::from_result(revert_resize(id.clone()).await) {
+                    Ok(sent) => {
                         request.set(None);
-                        on_sent.run((id, Sent::Accepted(accepted)));
-                    }
-                    Err(e) if e.maybe_started() => {
-                        request.set(None);
-                        on_sent.run((id, Sent::Unsure(e)));
+                        on_sent.run((id, sent));
                     }
                     Err(e) => {
                         error.set(Some(e));

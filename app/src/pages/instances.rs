@@ -300,10 +300,9 @@ fn confirm(id: String, busy: RwSignal<bool>, toasts: Toasts, on_sent: Callback<(
     }
     busy.set(true);
     leptos::task::spawn_local(async move {
-        match confirm_resize(id.clone()).await {
+        match Sent::from_result(confirm_resize(id.clone()).await) {
             // Stays locked until the row changes (see the Effect in `Row`).
-            Ok(accepted) => on_sent.run((id, Sent::Accepted(accepted))),
-            Err(e) if e.maybe_started() => on_sent.run((id, Sent::Unsure(e))),
+            Ok(sent) => on_sent.run((id, sent)),
             Err(e) => {
                 toasts.failure(e.to_string(), e.details());
                 busy.try_set(false);
