@@ -86,10 +86,11 @@ fn title_case(s: &str) -> String {
     s.split(['_', '-'])
         .filter(|w| !w.is_empty())
         .map(|w| {
-            let lower = w.to_lowercase();
+            // Nova's states are ASCII; the ASCII case maps keep Unicode's tables out of the WASM.
+            let lower = w.to_ascii_lowercase();
             let mut chars = lower.chars();
             match chars.next() {
-                Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+                Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
                 None => String::new(),
             }
         })

@@ -11,6 +11,10 @@ test("a wrong password gets Keystone's refusal in plain words", async ({ page })
   await login(page, { ...ADMIN, password: "not-the-password" });
   await expect(page.getByRole("alert")).toContainText("Keystone refused the login");
   await expect(page).toHaveURL(/\/login/);
+  // Shown in place: what was typed stays, so a wrong project needs no retyping of the rest.
+  await expect(page.getByLabel("User name")).toHaveValue(ADMIN.user);
+  await expect(page.getByLabel("Project")).toHaveValue(ADMIN.project);
+  await expect(page.getByRole("button", { name: "Log in" })).toBeEnabled();
 });
 
 test("a page asked for before login comes back after it", async ({ page }) => {

@@ -14,3 +14,21 @@ test("the instance list reads fine with JavaScript off", async ({ page }) => {
   await expect(page.locator("table.instances tbody tr").first()).toBeVisible();
   await expect(page.locator("table.instances")).toContainText("compute");
 });
+
+test("a refused login says why with JavaScript off too", async ({ page }) => {
+  await page.goto("/login?next=%2Fadmin%2Finstances");
+  await page.getByLabel("User name").fill(ADMIN.user);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByLabel("Project").fill(ADMIN.project);
+  await page.getByRole("button", { name: "Log in" }).click();
+  // The browser posted the form itself; the refusal came back to the login page in its URL.
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByRole("alert")).toContainText("Keystone refused the login");
+  // And the right password then goes on to the page asked for.
+  await page.getByLabel("User name").fill(ADMIN.user);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByLabel("Project").fill(ADMIN.project);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/admin\/instances$/);
+  await expect(page.locator("table.instances tbody tr").first()).toBeVisible();
+});

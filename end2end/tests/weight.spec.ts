@@ -7,13 +7,14 @@ import { gzipSync } from "node:zlib";
 // a given source, so this is a budget, not a timing. It only moves down, or up with a reason
 // written here.
 //
-// Goal: 250 KB (Skyline's admin instance page: 2,457 KB; Horizon: 631 KB + fonts). NOT MET yet:
-// full hydration of the list, the More menu, the dialogs and live rows measures about 467 KB
-// (2026-11-22, with erase_components). Budget history:
-//   480 KB, 2026-11-22: first measurement of the full migration UI; the way down is Leptos
-//   islands (hydrate only the menu, dialogs and live rows, not the router and every page).
+// Goal: 250 KB (Skyline's admin instance page: 2,457 KB; Horizon: 631 KB + fonts).
+// Budget history:
+//   480 KB, 2026-11-22: first measurement of the full migration UI, fully hydrated (~467 KB).
+//   250 KB, 2026-11-22: Leptos islands. Only the live instance table (rows, More menu, dialogs,
+//   toasts), the login form and the hydration marker are WASM; every page is server-rendered
+//   HTML and the router stays on the server. Measured 246.5 KB, of which the login form ~8 KB.
 const GOAL_GZIP_BYTES = 250 * 1024;
-const BUDGET_GZIP_BYTES = 480 * 1024;
+const BUDGET_GZIP_BYTES = 250 * 1024;
 
 test("first-load assets stay within the page-weight budget", async ({ page }) => {
   const pkg = join(__dirname, "..", "..", "target", "site", "pkg");

@@ -1,9 +1,10 @@
 //! Marks the document once the WASM has taken over, so browser tests (and people) can tell a
-//! server-rendered page from a live one.
+//! server-rendered page from a live one. An island of its own, placed after every other island:
+//! islands come alive in document order, so when this one has, all have.
 
 use leptos::prelude::*;
 
-#[component]
+#[island]
 pub fn HydrationMarker() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     // Effects run only in the browser, after hydration.

@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::more_menu::focus;
+use super::{fetch::fetch_once, more_menu::focus};
 use crate::{
     api::{cold_migrate, live_migrate, migration_options, resize_source, revert_resize},
     error::AppError,
@@ -107,8 +107,7 @@ fn MigrateBody(
     } else {
         "Migrate"
     };
-    let id = req.id.clone();
-    let target = LocalResource::new(move || migration_options(id.clone(), kind));
+    let target = fetch_once(migration_options(req.id.clone(), kind));
     let chosen = RwSignal::new(String::new());
     let block = RwSignal::new(false);
     let disk_over_commit = RwSignal::new(false);
@@ -171,24 +170,21 @@ fn MigrateBody(
                     }
                 })}
             <fieldset disabled=move || busy.get()>
-                <Suspense fallback=|| view! { <p class="loading">"Loading hosts…"</p> }>
-                    {move || Suspend::new(async move {
-                        match target.await {
-                            Ok(t) => {
-                                view! {
-                                    <HostPicker target=t.clone() kind chosen />
-                                    {(kind == MigrationKind::Live)
-                                        .then(|| view! { <LiveOptions target=t block disk_over_commit /> })}
-                                }
-                                    .into_any()
-                            }
-                            Err(e) => {
-                                error.set(Some(e));
-                                ().into_any()
-                            }
+                {move || match target.get() {
+                    None => view! { <p class="loading">"Loading hosts…"</p> }.into_any(),
+                    Some(Ok(t)) => {
+                        view! {
+                            <HostPicker target=t.clone() kind chosen />
+                            {(kind == MigrationKind::Live)
+                                .then(|| view! { <LiveOptions target=t block disk_over_commit /> })}
                         }
-                    })}
-                </Suspense>
+                            .into_any()
+                    }
+                    Some(Err(e)) => {
+                        error.set(Some(e));
+                        ().into_any()
+                    }
+                }}
             </fieldset>
             <ErrorBox error />
             <div class="dialog-buttons">
@@ -246,9 +242,13 @@ fn LiveOptions(
     }
 }
 
+/// MiB as GiB with one decimal, in integers: float formatting would add ~15 KB to the WASM.
 fn gib(mb: Option<u64>) -> String {
-    mb.map(|m| format!("{:.1}", m as f64 / 1024.0))
-        .unwrap_or_else(|| "?".into())
+    mb.map(|m| {
+        let tenths = (m * 10 + 512) / 1024;
+        format!("{}.{}", tenths / 10, tenths % 10)
+    })
+    .unwrap_or_else(|| "?".into())
 }
 
 fn used_of(used: Option<u64>, total: Option<u64>, show: fn(Option<u64>) -> String) -> String {
@@ -344,7 +344,7 @@ fn HostRow(h: HostChoice, chosen: RwSignal<String>, filter: RwSignal<String>) ->
     let unavailable = h.unavailable.clone();
     let conflict = h.policy_conflict.clone();
     let host = h.host.clone();
-    let haystack = format!("{} {}", h.host, h.zone).to_lowercase();
+    let haystack = format!("{} {}", h.host, h.zone).to_ascii_lowercase();
     let radio_id = format!("dest-{}", h.host);
     let value = h.host.clone();
     let notes = match (&unavailable, &conflict) {
@@ -359,7 +359,7 @@ fn HostRow(h: HostChoice, chosen: RwSignal<String>, filter: RwSignal<String>) ->
             class:conflict=conflict.is_some()
             data-host=h.host.clone()
             hidden=move || {
-                let f = filter.get().to_lowercase();
+                let f = filter.get().to_ascii_lowercase();
                 !f.is_empty() && !haystack.contains(f.trim())
             }
         >
@@ -394,8 +394,7 @@ fn RevertBody(
     request: RwSignal<Option<DialogRequest>>,
     on_sent: Callback<(String, Sent)>,
 ) -> impl IntoView {
-    let id = req.id.clone();
-    let source = LocalResource::new(move || resize_source(id.clone()));
+    let source = fetch_once(resize_source(req.id.clone()));
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let name = req.name.clone();
@@ -426,24 +425,26 @@ fn RevertBody(
     view! {
         <form class="dialog-form" on:submit=submit>
             <h2 id="dialog-title">"Revert Resize/Migrate"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Looking up the source host…"</p> }>
-                {move || {
-                    let name = name.clone();
-                    Suspend::new(async move {
-                        let to = match source.await {
-                            Ok(Some(h)) => h,
-                            _ => "the host it came from".into(),
-                        };
-                        view! {
-                            <p class="explain">
-                                "Revert moves " <strong>{name}</strong> " back to "
-                                <strong class="mono">{to}</strong>
-                                " and discards the migrated copy."
-                            </p>
-                        }
-                    })
-                }}
-            </Suspense>
+            {move || {
+                let to = match source.get()? {
+                    Ok(Some(h)) => h,
+                    _ => "the host it came from".into(),
+                };
+                Some(
+                    view! {
+                        <p class="explain">
+                            "Revert moves " <strong>{name.clone()}</strong> " back to "
+                            <strong class="mono">{to}</strong>
+                            " and discards the migrated copy."
+                        </p>
+                    },
+                )
+            }}
+            {move || {
+                source
+                    .with(|s| s.is_none())
+                    .then(|| view! { <p class="loading">"Looking up the source host…"</p> })
+            }}
             <ErrorBox error />
             <div class="dialog-buttons">
                 <button type="button" on:click=move |_| request.set(None)>

@@ -54,10 +54,10 @@ pub fn Layout() -> impl IntoView {
                     })}
                 </Suspense>
             </div>
-            <HydrationMarker />
         </header>
         <main class="page">
             <Outlet />
         </main>
+        <HydrationMarker />
     }
 }

@@ -1,92 +1,149 @@
 //! The Keystone login page.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
-    api::{login_settings, safe_next, whoami, Login},
+    api::{login, login_settings, safe_next, whoami, Login},
     components::HydrationMarker,
 };
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
     let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_default();
-    let expired = move || query.read().get("expired").is_some();
+    let next = query.read_untracked().get("next").unwrap_or_default();
+    let expired = query.read_untracked().get("expired").is_some();
     let info = Resource::new(|| (), |_| login_settings());
-    let pending = login.pending();
     // Already logged in (e.g. a form post without JavaScript came back here): go on.
     let me = Resource::new(|| (), |_| whoami());
+    let go_on = safe_next(&next);
+    // A refusal of a plain form post (no JavaScript) comes back in the URL; Leptos decodes it.
+    let refused = ServerAction::<Login>::new()
+        .value()
+        .get_untracked()
+        .and_then(|r| r.err())
+        .map(|e| e.to_string());
     view! {
         <Suspense>
-            {move || Suspend::new(async move {
-                me.await
-                    .ok()
-                    .map(|_| view! { <Redirect path=safe_next(&next()) /> })
-            })}
+            {move || {
+                let go_on = go_on.clone();
+                Suspend::new(async move {
+                    me.await.ok().map(|_| view! { <Redirect path=go_on /> })
+                })
+            }}
         </Suspense>
         <main class="login">
-            <HydrationMarker />
             <h1 class="brand">"Ferry"</h1>
             <p class="tagline">"Move instances between compute hosts."</p>
             <Suspense>
-                {move || Suspend::new(async move {
-                    info.await
-                        .ok()
-                        .map(|i| {
-                            view! {
-                                <p class="cloud">"Cloud: " <strong>{i.cloud_name}</strong></p>
-                            }
-                        })
-                })}
-            </Suspense>
-            <Show when=expired>
-                <p class="notice" role="status">
-                    "Your session has expired. Please log in again."
-                </p>
-            </Show>
-            <ActionForm action=login attr:class="form">
-                <label>
-                    "User name" <input name="user" autocomplete="username" required autofocus />
-                </label>
-                <label>
-                    "Password"
-                    <input type="password" name="password" autocomplete="current-password" required />
-                </label>
-                <label>"Project" <input name="project" required /></label>
-                <label>
-                    "Domain"
-                    <Suspense fallback=|| {
-                        view! { <input name="domain" value="Default" /> }
-                    }>
-                        {move || Suspend::new(async move {
-                            let domain = info
-                                .await
-                                .map(|i| i.default_domain)
-                                .unwrap_or_else(|_| "Default".into());
-                            view! { <input name="domain" value=domain /> }
-                        })}
-                    </Suspense>
-                </label>
-                <input type="hidden" name="next" value=next />
-                <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
-                </button>
-            </ActionForm>
-            {move || {
-                login
-                    .value()
-                    .get()
-                    .and_then(|r| r.err())
-                    .map(|e| {
+                {move || {
+                    let next = next.clone();
+                    let refused = refused.clone();
+                    Suspend::new(async move {
+                        let (cloud, domain) = match info.await {
+                            Ok(i) => (Some(i.cloud_name), i.default_domain),
+                            Err(_) => (None, "Default".to_string()),
+                        };
                         view! {
-                            <p class="error" role="alert">
-                                {e.to_string()}
-                            </p>
+                            {cloud
+                                .map(|c| {
+                                    view! {
+                                        <p class="cloud">"Cloud: " <strong>{c}</strong></p>
+                                    }
+                                })}
+                            {expired
+                                .then(|| {
+                                    view! {
+                                        <p class="notice" role="status">
+                                            "Your session has expired. Please log in again."
+                                        </p>
+                                    }
+                                })}
+                            <LoginForm next domain refused=refused.clone() />
                         }
                     })
-            }}
+                }}
+            </Suspense>
         </main>
+        <HydrationMarker />
+    }
+}
+
+/// Works as a plain form post without JavaScript (a refusal then comes back in the URL, see
+/// `LoginPage`). With it, the island sends the same server function itself, so a refusal shows in
+/// place and the typed user, project and domain stay. Deliberately not `ActionForm`: that would
+/// add ~40 KB to the WASM for this one form.
+#[island]
+fn LoginForm(next: String, domain: String, refused: Option<String>) -> impl IntoView {
+    let error = RwSignal::new(refused);
+    let busy = RwSignal::new(false);
+    let user = NodeRef::<leptos::html::Input>::new();
+    let password = NodeRef::<leptos::html::Input>::new();
+    let project = NodeRef::<leptos::html::Input>::new();
+    let domain_input = NodeRef::<leptos::html::Input>::new();
+    let go_to = safe_next(&next);
+    let next_value = next.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let value = |r: NodeRef<leptos::html::Input>| r.get_untracked().map(|i| i.value());
+        let (Some(u), Some(pw), Some(p), Some(d)) = (
+            value(user),
+            value(password),
+            value(project),
+            value(domain_input),
+        ) else {
+            return; // Not hydrated: the browser posts the form.
+        };
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let (next, go_to) = (next.clone(), go_to.clone());
+        leptos::task::spawn_local(async move {
+            match login(u, pw, p, d, next).await {
+                Ok(()) => {
+                    let _ = window().location().set_href(&go_to);
+                }
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <form class="form" method="post" action=Login::url() on:submit=on_submit>
+            <label>
+                "User name"
+                <input node_ref=user name="user" autocomplete="username" required autofocus />
+            </label>
+            <label>
+                "Password"
+                <input
+                    node_ref=password
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    required
+                />
+            </label>
+            <label>"Project" <input node_ref=project name="project" required /></label>
+            <label>"Domain" <input node_ref=domain_input name="domain" value=domain /></label>
+            <input type="hidden" name="next" value=next_value />
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || if busy.get() { "Logging in…" } else { "Log in" }}
+            </button>
+        </form>
+        {move || {
+            error
+                .get()
+                .map(|e| {
+                    view! {
+                        <p class="error" role="alert">
+                            {e}
+                        </p>
+                    }
+                })
+        }}
     }
 }
