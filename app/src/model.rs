@@ -70,7 +70,43 @@ pub const SORT_KEYS: [(&str, &str, &str); 5] = [
     ("age", "created_at", "Age"),
 ];
 
+/// A column header that sorts the list by its column (again, the other way, if it already does).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SortLink {
+    /// The column's name, with ▲ or ▼ when the list is sorted by it.
+    pub label: String,
+    pub href: String,
+    /// `aria-sort`: ascending, descending or none.
+    pub aria: String,
+}
+
 impl InstanceQuery {
+    /// The header link of the column sorted by `key` (one of `SORT_KEYS`): first page, same
+    /// filters.
+    pub fn sort_link(&self, key: &str) -> SortLink {
+        let label = SORT_KEYS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, l)| *l)
+            .unwrap_or(key);
+        let active = self.sort == key;
+        let next = InstanceQuery {
+            sort: key.to_string(),
+            desc: active && !self.desc,
+            ..self.first_page()
+        };
+        let (aria, arrow) = match (active, self.desc) {
+            (false, _) => ("none", ""),
+            (true, false) => ("ascending", " ▲"),
+            (true, true) => ("descending", " ▼"),
+        };
+        SortLink {
+            label: format!("{label}{arrow}"),
+            href: format!("?{}", next.to_query_string()),
+            aria: aria.to_string(),
+        }
+    }
+
     pub fn page_size(&self) -> u32 {
         if PAGE_SIZES.contains(&self.limit) {
             self.limit
@@ -249,6 +285,30 @@ mod tests {
             "name=web%20%26%20%3Cdb%3E&host=compute1&attention=1&limit=20"
         );
         assert_eq!(InstanceQuery::default().to_query_string(), "");
+    }
+
+    #[test]
+    fn sort_links_flip_the_active_column_and_keep_the_filters_but_not_the_page() {
+        let q = InstanceQuery {
+            host: "compute1".into(),
+            marker: "abc".into(),
+            sort: "name".into(),
+            ..Default::default()
+        };
+        let name = q.sort_link("name");
+        assert_eq!(name.label, "Name ▲");
+        assert_eq!(name.aria, "ascending");
+        assert_eq!(name.href, "?host=compute1&sort=name&desc=1");
+        let host = q.sort_link("host");
+        assert_eq!(host.label, "Host");
+        assert_eq!(host.aria, "none");
+        assert_eq!(host.href, "?host=compute1&sort=host");
+        let desc = InstanceQuery { desc: true, ..q }.sort_link("name");
+        assert_eq!(
+            (desc.label.as_str(), desc.aria.as_str()),
+            ("Name ▼", "descending")
+        );
+        assert_eq!(desc.href, "?host=compute1&sort=name");
     }
 
     #[test]

@@ -7,14 +7,16 @@ import { gzipSync } from "node:zlib";
 // a given source, so this is a budget, not a timing. It only moves down, or up with a reason
 // written here.
 //
-// Goal: 250 KB (Skyline's admin instance page: 2,457 KB; Horizon: 631 KB + fonts).
+// Goal: 250 KB (Skyline's admin instance page: 2,457 KB; Horizon: 631 KB + fonts), read
+// strictly: 250,000 bytes.
 // Budget history:
-//   480 KB, 2026-11-22: first measurement of the full migration UI, fully hydrated (~467 KB).
-//   250 KB, 2026-11-22: Leptos islands. Only the live instance table (rows, More menu, dialogs,
-//   toasts), the login form and the hydration marker are WASM; every page is server-rendered
-//   HTML and the router stays on the server. Measured 246.5 KB, of which the login form ~8 KB.
-const GOAL_GZIP_BYTES = 250 * 1024;
-const BUDGET_GZIP_BYTES = 250 * 1024;
+//   480 KiB, 2026-11-22: first measurement of the full migration UI, fully hydrated (~467 KB).
+//   250,000 B, 2026-11-22: Leptos islands. Only the live instance table (rows, More menu,
+//   dialogs, toasts), the login form and the hydration marker are WASM; every page is
+//   server-rendered HTML and the router stays on the server. Measured 247,733 B (WASM 239,179,
+//   JS 5,996, CSS 2,558); the login form's in-place refusal costs ~8 KB of it.
+const GOAL_GZIP_BYTES = 250_000;
+const BUDGET_GZIP_BYTES = 250_000;
 
 test("first-load assets stay within the page-weight budget", async ({ page }) => {
   const pkg = join(__dirname, "..", "..", "target", "site", "pkg");

@@ -13,7 +13,7 @@ use crate::{
     },
     labels::{in_flux, needs_attention, power_label, status_class, status_label, task_label},
     migration::Sent,
-    model::{InstanceQuery, InstanceRow, ListScope, SORT_KEYS},
+    model::{InstanceRow, ListScope, SortLink},
 };
 
 /// Props cross from the server to the browser as JSON in the page (the rows once more).
@@ -22,12 +22,15 @@ pub fn InstanceTable(
     rows: Vec<InstanceRow>,
     caps: Capabilities,
     scope: ListScope,
-    query: InstanceQuery,
+    /// Sorting headers in column order: name, host, status, task, age.
+    sort: Vec<SortLink>,
     /// When the server read the rows: the first refresh asks Nova for changes since then.
     since: String,
 ) -> impl IntoView {
     let toasts = Toasts::new();
     let dialog = RwSignal::new(None::<DialogRequest>);
+    let mut sort = sort.into_iter().map(sort_header);
+    let mut next_header = move || sort.next();
     let rows: Vec<(String, LiveRow)> = rows
         .into_iter()
         .map(|r| (r.id.clone(), LiveRow::new(r)))
@@ -48,15 +51,15 @@ pub fn InstanceTable(
             <table class="instances">
                 <thead>
                     <tr>
-                        <SortHeader query=query.clone() key="name" />
+                        {next_header()}
                         <th scope="col">"Project"</th>
-                        <SortHeader query=query.clone() key="host" />
+                        {next_header()}
                         <th scope="col">"IP addresses"</th>
                         <th scope="col">"Flavor"</th>
-                        <SortHeader query=query.clone() key="status" />
-                        <SortHeader query=query.clone() key="task" />
+                        {next_header()}
+                        {next_header()}
                         <th scope="col">"Power state"</th>
-                        <SortHeader query=query.clone() key="age" />
+                        {next_header()}
                         <th scope="col">
                             <span class="visually-hidden">"Actions"</span>
                         </th>
@@ -228,40 +231,11 @@ fn confirm(id: String, busy: RwSignal<bool>, toasts: Toasts, on_sent: Callback<(
     });
 }
 
-#[component]
-fn SortHeader(query: InstanceQuery, key: &'static str) -> impl IntoView {
-    let label = SORT_KEYS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, _, l)| *l)
-        .unwrap_or(key);
-    let active = query.sort == key;
-    let next = InstanceQuery {
-        sort: key.to_string(),
-        desc: active && !query.desc,
-        ..query.first_page()
-    };
-    let aria = if active {
-        if query.desc {
-            "descending"
-        } else {
-            "ascending"
-        }
-    } else {
-        "none"
-    };
-    let arrow = if active {
-        if query.desc {
-            " ▼"
-        } else {
-            " ▲"
-        }
-    } else {
-        ""
-    };
+/// A sorting column header; the link was worked out on the server, where the query is.
+fn sort_header(link: SortLink) -> impl IntoView {
     view! {
-        <th scope="col" aria-sort=aria>
-            <a href=format!("?{}", next.to_query_string())>{label} {arrow}</a>
+        <th scope="col" aria-sort=link.aria>
+            <a href=link.href>{link.label}</a>
         </th>
     }
 }

@@ -4,7 +4,6 @@
 //! menu is open keeps its state until the menu closes.
 
 use std::{
-    collections::HashMap,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -56,8 +55,11 @@ struct Clock {
     last_poll: u64,
     /// Polls in a row that changed nothing (the back-off counter).
     quiet: u32,
-    kicked: HashMap<String, u64>,
-    pending: HashMap<String, InstanceRow>,
+    /// (row id, when): a page has at most a few hundred rows, so plain lists (no hash map code
+    /// in the WASM).
+    kicked: Vec<(String, u64)>,
+    /// Updates held back while the row's menu is open, newest per row.
+    pending: Vec<InstanceRow>,
 }
 
 /// Watches `rows` until the page goes away. Call `kick(id)` after an action on a row.
@@ -95,7 +97,8 @@ impl LiveRows {
     pub fn kick(&self, id: &str) {
         let mut c = self.clock.lock().unwrap_or_else(|e| e.into_inner());
         let now = c.now;
-        c.kicked.insert(id.to_string(), now);
+        c.kicked.retain(|(k, _)| k != id);
+        c.kicked.push((id.to_string(), now));
         c.quiet = 0;
         c.last_poll = 0;
     }
@@ -149,14 +152,11 @@ impl LiveRows {
         c.now += TICK.as_millis() as u64;
         let now = c.now;
         c.kicked
-            .retain(|_, at| now.saturating_sub(*at) < KICK_WINDOW.as_millis() as u64);
+            .retain(|(_, at)| now.saturating_sub(*at) < KICK_WINDOW.as_millis() as u64);
         // Updates held back while a menu was open.
-        let pending: Vec<(String, InstanceRow)> = c.pending.drain().collect();
-        for (id, row) in pending {
-            match self.rows.iter().find(|(i, _)| *i == id) {
-                Some((_, live)) if live.menu_open.get_untracked() => {
-                    c.pending.insert(id, row);
-                }
+        for row in std::mem::take(&mut c.pending) {
+            match self.rows.iter().find(|(i, _)| *i == row.id) {
+                Some((_, live)) if live.menu_open.get_untracked() => c.pending.push(row),
                 Some((_, live)) => live.row.set(row),
                 None => {}
             }
@@ -174,7 +174,10 @@ impl LiveRows {
                 .row
                 .with_untracked(|r| (r.status.clone(), r.task.clone(), r.confirming));
             // A confirm under way is Nova at work, even though the instance shows no task.
-            if in_flux(&status, task.as_deref()) || confirming || c.kicked.contains_key(id) {
+            if in_flux(&status, task.as_deref())
+                || confirming
+                || c.kicked.iter().any(|(k, _)| k == id)
+            {
                 moving = true;
                 flux.push(id.clone());
             } else if status == "VERIFY_RESIZE" {
@@ -208,7 +211,8 @@ impl LiveRows {
             }
             changed = true;
             if live.menu_open.get_untracked() {
-                c.pending.insert(row.id.clone(), row);
+                c.pending.retain(|r| r.id != row.id);
+                c.pending.push(row);
             } else {
                 live.row.set(row);
             }
@@ -223,7 +227,7 @@ impl LiveRows {
             if let Some((_, live)) = self.rows.iter().find(|(i, _)| *i == failure.id) {
                 live.failure.set(Some(failure.message.clone()));
             }
-            c.kicked.remove(&failure.id);
+            c.kicked.retain(|(k, _)| *k != failure.id);
             toasts.failure(
                 failure.message,
                 failure.request_id.map(|r| format!("Request id: {r}")),

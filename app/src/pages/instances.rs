@@ -97,7 +97,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
             rows=page.rows
             caps=page.caps
             scope
-            query=query.clone()
+            sort=["name", "host", "status", "task", "age"].map(|k| query.sort_link(k)).to_vec()
             since=page.fetched_at
         />
         {empty
