@@ -71,8 +71,8 @@ pub fn LoginPage() -> impl IntoView {
 
 /// Works as a plain form post without JavaScript (a refusal then comes back in the URL, see
 /// `LoginPage`). With it, the island sends the same server function itself, so a refusal shows in
-/// place and the typed user, project and domain stay. Deliberately not `ActionForm`: that would
-/// add ~40 KB to the WASM for this one form.
+/// place and the typed user, project and domain stay. Deliberately not `ActionForm`: with it this
+/// island cost ~40 KB of gzipped WASM; without, ~8 KB.
 #[island]
 fn LoginForm(next: String, domain: String, refused: Option<String>) -> impl IntoView {
     let error = RwSignal::new(refused);
