@@ -83,3 +83,14 @@ impl AppError {
         matches!(self, AppError::NotLoggedIn | AppError::SessionExpired)
     }
 }
+
+/// How pages and messages name an OpenStack service: the project name operators know, then
+/// its role ("Nova (Compute)"), the same in every heading and sentence.
+pub fn service_title(service: &str) -> &str {
+    match service {
+        "compute" => "Nova (Compute)",
+        "identity" => "Keystone (Identity)",
+        "placement" => "Placement",
+        other => other,
+    }
+}

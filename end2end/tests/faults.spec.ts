@@ -63,7 +63,7 @@ test("Keystone down: login says which service failed; a logged-in admin keeps th
   // A new login cannot work, and says why.
   const other = await browser.newPage();
   await login(other, ADMIN);
-  await expect(other.getByRole("alert")).toContainText("Identity (Keystone)");
+  await expect(other.getByRole("alert")).toContainText("Keystone (Identity)");
   await expectNothingInternal(other);
   await other.close();
   await setFaults({}, token);

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use crate::{error::AppError, model::encode_component};
+use crate::{
+    error::{service_title, AppError},
+    model::encode_component,
+};
 
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
@@ -71,15 +74,6 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
             </section>
         }
         .into_any(),
-    }
-}
-
-fn service_title(service: &str) -> &str {
-    match service {
-        "compute" => "Nova (Compute)",
-        "identity" => "Keystone (Identity)",
-        "placement" => "Placement",
-        other => other,
     }
 }
 

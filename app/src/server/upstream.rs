@@ -3,13 +3,13 @@
 
 use openstack_client::{Error, ErrorKind};
 
-use crate::error::{AppError, UpstreamFailure};
+use crate::error::{service_title, AppError, UpstreamFailure};
 
 /// For a request that changes something (a migration, confirm, revert): a timeout does not mean
 /// it failed, so say so, and never send it again.
 pub fn action_error(e: Error, doing: &str) -> AppError {
     if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Interrupted) {
-        let service = service_name(e.service);
+        let service = service_title(e.service);
         let what = if e.kind == ErrorKind::Timeout {
             "did not answer in time"
         } else {
@@ -33,7 +33,7 @@ pub fn action_error(e: Error, doing: &str) -> AppError {
 
 /// `doing` completes the sentence "Ferry could not …", e.g. "list instances".
 pub fn upstream_error(e: Error, doing: &str) -> AppError {
-    let service = service_name(e.service);
+    let service = service_title(e.service);
     let (status, unreachable) = match e.kind {
         ErrorKind::Http(code) => (Some(code), false),
         ErrorKind::Timeout | ErrorKind::Connect => (None, true),
@@ -77,15 +77,6 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
     })
 }
 
-fn service_name(service: &str) -> &str {
-    match service {
-        "compute" => "Compute (Nova)",
-        "identity" => "Identity (Keystone)",
-        "placement" => "Placement",
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +118,7 @@ mod tests {
         e.request_id = Some("req-1".into());
         match upstream_error(e, "migrate the instance") {
             AppError::Upstream(f) => {
-                assert!(f.summary.contains("Compute (Nova)"), "{}", f.summary);
+                assert!(f.summary.contains("Nova (Compute)"), "{}", f.summary);
                 assert!(f.summary.contains("Instance is locked"));
                 assert_eq!(f.request_id.as_deref(), Some("req-1"));
                 assert!(!f.unreachable);
