@@ -217,6 +217,9 @@ pub struct InstancePage {
     pub fetched_at: String,
     /// What the user's roles allow on these rows.
     pub caps: crate::actions::Capabilities,
+    /// The page asked for started at an instance Nova no longer knows; this is the first page.
+    #[serde(default)]
+    pub marker_lost: bool,
 }
 
 /// What changed on the page since the last refresh.

@@ -243,6 +243,38 @@ async fn logout_revokes_the_token() {
 }
 
 #[tokio::test]
+async fn a_page_whose_first_instance_is_gone_falls_back_to_the_first_page() {
+    let h = harness().await;
+    let cookie = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    // A marker Nova does not know, as after the instance a "Next" link started from was deleted.
+    let (status, _, html) = send(
+        &h.app,
+        get(
+            "/admin/instances?status=ACTIVE&marker=00000000-0000-0000-0000-000000000000",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("so this is the first page"), "no notice");
+    assert!(html.contains("data-status=\"ACTIVE\""), "no rows");
+    assert!(
+        !html.contains("data-status=\"SHUTOFF\""),
+        "the filter was lost"
+    );
+    assert!(
+        !html.contains("marker [00000000"),
+        "Nova's refusal reached the page"
+    );
+    assert!(
+        !html.contains("rel=\"first\""),
+        "a first page links to itself"
+    );
+}
+
+#[tokio::test]
 async fn filters_reach_nova_and_the_host_filter_is_exact() {
     let h = harness().await;
     let cookie = login(&h.app, "admin", "ferry-admin", "admin")

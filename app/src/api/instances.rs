@@ -22,6 +22,7 @@ pub async fn list_instances(
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
 
+    let mut query = query;
     let server_query = mapping::server_query(&query, scope);
     // Taken before the call, so a change during it is caught by the first live refresh.
     let fetched_at = chrono::Utc::now();
@@ -30,6 +31,19 @@ pub async fn list_instances(
         mapping::project_names(&backend, &session),
         mapping::host_index(&backend, &session, &compute),
     );
+    // The instance a page started from was deleted (or moved out of sight) since the link was
+    // made: Nova refuses the marker. Show the first page with these filters and say so.
+    let mut marker_lost = false;
+    let servers = match servers {
+        Err(e) if !query.marker.is_empty() && is_unknown_marker(&e) => {
+            marker_lost = true;
+            query = query.first_page();
+            compute
+                .list_servers(&mapping::server_query(&query, scope))
+                .await
+        }
+        other => other,
+    };
     let mut page = servers.map_err(|e| upstream_error(e, "list instances"))?;
     if query.prev {
         // Paging backwards asks Nova for the reversed order; show it the right way round.
@@ -38,7 +52,14 @@ pub async fn list_instances(
     let caps = crate::actions::Capabilities::from_roles(&session.roles);
     let mut page = mapping::instance_page(&query, page, projects, hosts, fetched_at, caps);
     mapping::mark_confirming(&compute, &session, &mut page.rows).await;
+    page.marker_lost = marker_lost;
     Ok(page)
+}
+
+/// Nova's answer to a paging marker it does not know: 400 "marker [id] not found".
+#[cfg(feature = "ssr")]
+fn is_unknown_marker(e: &openstack_client::Error) -> bool {
+    e.status() == Some(400) && e.message.contains("marker") && e.message.contains("not found")
 }
 
 /// One instance with its fields and its action log (os-instance-actions with events).

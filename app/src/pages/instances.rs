@@ -73,7 +73,11 @@ fn InstancesPage(scope: ListScope) -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = query.get_untracked();
                 match page.await {
-                    Ok(p) => view! { <InstanceList query=q page=p scope /> }.into_any(),
+                    Ok(p) => {
+                        // Nova did not know the page's marker: links build on the first page.
+                        let q = if p.marker_lost { q.first_page() } else { q };
+                        view! { <InstanceList query=q page=p scope /> }.into_any()
+                    }
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -91,7 +95,16 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
             desc: query.desc,
             ..Default::default()
         };
+    let marker_lost = page.marker_lost;
     view! {
+        {marker_lost
+            .then(|| {
+                view! {
+                    <p class="notice" role="status">
+                        "The instance that page started from no longer exists (or is no longer in this list), so this is the first page."
+                    </p>
+                }
+            })}
         <FilterBar query=query.clone() page_hosts=page.hosts page_projects=page.projects scope />
         <InstanceTable
             rows=page.rows

@@ -169,6 +169,7 @@ pub fn instance_page(
         hosts: hosts.hosts,
         fetched_at: fetched_at.to_rfc3339(),
         caps,
+        marker_lost: false,
     }
 }
 
