@@ -22,7 +22,8 @@ pub fn InstanceTable(
     rows: Vec<InstanceRow>,
     caps: Capabilities,
     scope: ListScope,
-    /// Sorting headers in column order: name, host, status, task, age.
+    /// Sorting headers in `SORT_KEYS` order, which is their column order: name, host, status,
+    /// task, age.
     sort: Vec<SortLink>,
     /// When the server read the rows: the first refresh asks Nova for changes since then.
     since: String,

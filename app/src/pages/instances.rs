@@ -11,7 +11,7 @@ use crate::{
     api::list_instances,
     components::{ErrorView, InstanceTable},
     labels::status_label,
-    model::{InstancePage, InstanceQuery, ListScope, ProjectChoice, PAGE_SIZES},
+    model::{InstancePage, InstanceQuery, ListScope, ProjectChoice, PAGE_SIZES, SORT_KEYS},
 };
 
 /// Statuses offered by the filter, migration states included (Skyline's filter lacks them).
@@ -110,7 +110,7 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
             rows=page.rows
             caps=page.caps
             scope
-            sort=["name", "host", "status", "task", "age"].map(|k| query.sort_link(k)).to_vec()
+            sort=SORT_KEYS.map(|(k, _, _)| query.sort_link(k)).to_vec()
             since=page.fetched_at
         />
         {empty
