@@ -69,13 +69,21 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
             }
             .into_any()
         }
-        other => view! {
-            <section class="panel failure" role="alert">
-                <h2>"Something went wrong"</h2>
-                <p>{other.to_string()}</p>
-            </section>
+        other => {
+            let heading = match other {
+                AppError::BadRequest(_) | AppError::TooLarge(_) => "Not a valid request",
+                AppError::Conflict(_) => "Not possible now",
+                AppError::Throttled(_) => "Please wait",
+                _ => "Something went wrong",
+            };
+            view! {
+                <section class="panel failure" role="alert">
+                    <h2>{heading}</h2>
+                    <p>{other.to_string()}</p>
+                </section>
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }
 

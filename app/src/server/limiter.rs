@@ -1,8 +1,8 @@
 //! Slows down password guessing through Ferry, per user name and client, without slowing anyone
 //! else: the client is the connection's address (a forwarded-for header counts only when a
-//! configured proxy sent it), an attempt counts from the moment it starts (so parallel guesses
-//! cannot share one wait), and a refused attempt is answered at once instead of being held open.
-//! Keystone's own lockout rules still apply behind it.
+//! configured proxy sent it), an attempt counts as a possible failure from the moment it starts
+//! (so parallel guesses cannot share one wait), and a refused attempt is answered at once
+//! instead of being held open. Keystone's own lockout rules still apply behind it.
 
 use std::{
     collections::HashMap,
@@ -15,8 +15,9 @@ use ipnet::IpNet;
 
 /// Failures older than this are forgotten.
 const WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Typing mistakes are free: the first failures in a row cost no wait.
-const FREE_FAILURES: u32 = 2;
+/// Typing mistakes are free: the first failures in a row cost no wait. As many attempts may be
+/// under way at once (a few tabs, or a script logging in a handful of sessions).
+const FREE_FAILURES: u32 = 3;
 const FIRST_WAIT: Duration = Duration::from_secs(1);
 const MAX_WAIT: Duration = Duration::from_secs(30);
 
@@ -24,7 +25,7 @@ const MAX_WAIT: Duration = Duration::from_secs(30);
 struct Entry {
     failures: u32,
     last_failure: Option<Instant>,
-    in_flight: bool,
+    in_flight: u32,
 }
 
 #[derive(Default, Clone)]
@@ -35,7 +36,8 @@ pub struct LoginLimiter {
 /// Why an attempt may not start now.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// Another attempt for this user from this client is being checked.
+    /// Other attempts for this user from this client are being checked; together with the
+    /// recent failures they use up the free ones.
     InFlight,
     /// Too many recent failures: try again after this long.
     Wait(Duration),
@@ -60,18 +62,21 @@ impl LoginLimiter {
     /// Starts an attempt for `key` (user and client), or says why not.
     pub fn begin(&self, key: &str) -> Result<Attempt, Refusal> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|_, e| e.in_flight || e.last_failure.is_some_and(|t| t.elapsed() < WINDOW));
+        entries
+            .retain(|_, e| e.in_flight > 0 || e.last_failure.is_some_and(|t| t.elapsed() < WINDOW));
         let entry = entries.entry(key.to_string()).or_default();
-        if entry.in_flight {
-            return Err(Refusal::InFlight);
-        }
-        if let Some(at) = entry.last_failure {
-            let wait = wait_after(entry.failures).saturating_sub(at.elapsed());
-            if !wait.is_zero() {
-                return Err(Refusal::Wait(wait));
+        if entry.failures + entry.in_flight >= FREE_FAILURES {
+            if entry.in_flight > 0 {
+                return Err(Refusal::InFlight);
+            }
+            if let Some(at) = entry.last_failure {
+                let wait = wait_after(entry.failures + 1).saturating_sub(at.elapsed());
+                if !wait.is_zero() {
+                    return Err(Refusal::Wait(wait));
+                }
             }
         }
-        entry.in_flight = true;
+        entry.in_flight += 1;
         Ok(Attempt {
             limiter: self.clone(),
             key: key.to_string(),
@@ -86,13 +91,13 @@ impl LoginLimiter {
             }
             Some(false) => {
                 let entry = entries.entry(key.to_string()).or_default();
-                entry.in_flight = false;
+                entry.in_flight = entry.in_flight.saturating_sub(1);
                 entry.failures = entry.failures.saturating_add(1);
                 entry.last_failure = Some(Instant::now());
             }
             None => {
                 if let Some(entry) = entries.get_mut(key) {
-                    entry.in_flight = false;
+                    entry.in_flight = entry.in_flight.saturating_sub(1);
                 }
             }
         }
@@ -152,12 +157,12 @@ mod tests {
     #[test]
     fn the_first_mistakes_are_free_then_the_wait_doubles_and_success_resets() {
         let l = LoginLimiter::default();
-        fail(&l, "u");
-        fail(&l, "u");
-        // The third failure in a row starts the waiting.
-        fail(&l, "u");
+        for _ in 0..FREE_FAILURES {
+            fail(&l, "u");
+        }
+        // Past the free ones, each further try waits.
         assert!(matches!(l.begin("u"), Err(Refusal::Wait(w)) if w <= FIRST_WAIT && !w.is_zero()));
-        assert_eq!(wait_after(4), FIRST_WAIT * 2);
+        assert_eq!(wait_after(FREE_FAILURES + 2), FIRST_WAIT * 2);
         assert_eq!(wait_after(40), MAX_WAIT);
         // Another user, or the same user from another client, is not slowed at all.
         assert!(l.begin("other").is_ok());
@@ -169,13 +174,15 @@ mod tests {
     #[test]
     fn parallel_guesses_do_not_share_a_wait() {
         let l = LoginLimiter::default();
-        let first = l.begin("u").unwrap();
+        let under_way: Vec<Attempt> = (0..FREE_FAILURES).map(|_| l.begin("u").unwrap()).collect();
         assert_eq!(l.begin("u").err(), Some(Refusal::InFlight));
-        assert!(l.begin("v").is_ok());
-        drop(first);
-        // An attempt that ended with no answer counts as neither.
-        let again = l.begin("u").unwrap();
-        again.failed();
+        assert!(l.begin("v").is_ok(), "another user is not slowed");
+        // Attempts that ended with no answer count as neither.
+        drop(under_way);
+        let a = l.begin("u").unwrap();
+        let b = l.begin("u").unwrap();
+        a.failed();
+        b.succeeded();
         assert!(l.begin("u").is_ok());
     }
 
