@@ -472,7 +472,7 @@ async fn keystone_issue_validate_revoke_projects() {
         std::env::var_os("FERRY_FIXTURES")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| {
-                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/api-samples")
             })
             .join("keystone-api-samples/admin/auth-password-project-scoped-response.json"),
     )
