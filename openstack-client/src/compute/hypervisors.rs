@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::{enc, versions, Compute, Microversion};
+use super::{enc, versions, Compute};
 use crate::de::{self, next_marker, Link};
 use crate::error::Error;
 
@@ -127,7 +127,7 @@ impl Compute {
     /// Like [`Compute::list_hypervisors`], with each hypervisor's servers (`with_servers`,
     /// ≥ 2.53), which is how instance counts are known once 2.88 removed `running_vms`.
     pub async fn list_hypervisors_with_servers(&self) -> Result<Vec<Hypervisor>, Error> {
-        let with = self.version_for(versions::HYPERVISORS) >= Microversion::new(2, 53);
+        let with = self.version_for(versions::HYPERVISORS) >= versions::HYPERVISORS_WITH_SERVERS;
         self.hypervisors(with).await
     }
 

@@ -102,7 +102,8 @@ pub fn migrate_body(mv: Microversion, host: Option<&str>) -> Result<Value, Strin
 }
 
 impl Compute {
-    /// `os-migrateLive` at `min(max, 2.104)`; see [`live_migrate_body`].
+    /// `os-migrateLive` at `min(max, LIVE_MIGRATE)`; see [`live_migrate_body`]
+    /// and [`versions::LIVE_MIGRATE`] for why that version.
     pub async fn live_migrate(&self, id: &str, req: &LiveMigration) -> Result<Accepted, Error> {
         let mv = self.version_for(versions::LIVE_MIGRATE);
         let op = match &req.host {

@@ -145,7 +145,7 @@ impl Compute {
             .call(
                 Method::DELETE,
                 &format!("/servers/{}/migrations/{migration_id}", enc(id)),
-                self.version_for(versions::SERVER_MIGRATIONS),
+                self.version_for(versions::ABORT),
                 None,
                 op,
             )
@@ -164,7 +164,7 @@ impl Compute {
     ) -> Result<Accepted, Error> {
         let op = format!("force-complete migration {migration_id} of server {id}");
         self.require(
-            versions::FORCE_COMPLETE_MIN,
+            versions::FORCE_COMPLETE,
             &op,
             "force-completing a live migration",
         )?;
@@ -172,7 +172,7 @@ impl Compute {
             .call(
                 Method::POST,
                 &format!("/servers/{}/migrations/{migration_id}/action", enc(id)),
-                self.version_for(versions::SERVER_MIGRATIONS),
+                versions::FORCE_COMPLETE,
                 Some(json!({ "force_complete": null })),
                 op,
             )

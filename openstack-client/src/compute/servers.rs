@@ -387,7 +387,7 @@ impl Compute {
             .call(
                 Method::GET,
                 &path,
-                self.version_for(versions::SERVERS),
+                self.version_for(versions::SERVERS_LIST),
                 None,
                 "list servers".into(),
             )
@@ -427,7 +427,7 @@ impl Compute {
             .call(
                 Method::GET,
                 &format!("/servers/{}", enc(id)),
-                self.version_for(versions::SERVERS),
+                self.version_for(versions::SERVER_SHOW),
                 None,
                 format!("show server {id}"),
             )

@@ -50,35 +50,120 @@ impl FromStr for Microversion {
     }
 }
 
-/// The base version: what you get without a header.
-pub const BASE: Microversion = Microversion::new(2, 1);
-/// The newest microversion this client was checked against (Nova 34.0.0).
-pub const NEWEST_KNOWN: Microversion = Microversion::new(2, 104);
-/// Servers list/show: embedded flavor (2.47), server_groups (2.71),
-/// locked_reason (2.73), hostname to all (2.90), pinned AZ (2.96).
-pub const SERVERS: Microversion = Microversion::new(2, 100);
-pub const LIVE_MIGRATE: Microversion = NEWEST_KNOWN;
-/// `block_migration: "auto"`, `disk_over_commit` removed.
-pub const LIVE_MIGRATE_AUTO: Microversion = Microversion::new(2, 25);
-pub const MIGRATE: Microversion = NEWEST_KNOWN;
-/// Cold migrate with a target host.
-pub const MIGRATE_HOST: Microversion = Microversion::new(2, 56);
-pub const ACTIONS: Microversion = NEWEST_KNOWN;
-pub const SERVER_MIGRATIONS: Microversion = Microversion::new(2, 80);
-pub const SERVER_MIGRATIONS_MIN: Microversion = Microversion::new(2, 23);
-pub const FORCE_COMPLETE_MIN: Microversion = Microversion::new(2, 22);
-pub const ABORT_MIN: Microversion = Microversion::new(2, 24);
-pub const MIGRATIONS: Microversion = Microversion::new(2, 80);
-pub const MIGRATIONS_PAGING: Microversion = Microversion::new(2, 59);
-pub const MIGRATIONS_CHANGES_BEFORE: Microversion = Microversion::new(2, 66);
-pub const MIGRATIONS_USER_PROJECT: Microversion = Microversion::new(2, 80);
-/// Hypervisors: uuids (2.53), usage removed (2.88; use Placement).
-pub const HYPERVISORS: Microversion = Microversion::new(2, 88);
-pub const SERVICES: Microversion = Microversion::new(2, 69);
-pub const SERVICE_UPDATE_MIN: Microversion = Microversion::new(2, 53);
-pub const INSTANCE_ACTIONS: Microversion = Microversion::new(2, 84);
-pub const FLAVORS: Microversion = Microversion::new(2, 75);
-pub const SERVER_GROUPS: Microversion = Microversion::new(2, 64);
+/// Declares one `pub const` per entry and [`TABLE`] listing them all, so a
+/// check over the whole table cannot miss a constant added later.
+macro_rules! microversions {
+    ($($(#[$doc:meta])* $name:ident = ($major:literal, $minor:literal);)*) => {
+        $($(#[$doc])* pub const $name: Microversion = Microversion::new($major, $minor);)*
+
+        /// Every constant of this module, by name.
+        pub const TABLE: &[(&str, Microversion)] = &[$((stringify!($name), $name)),*];
+    };
+}
+
+// What each call sends, and why. Each is capped by the cloud's maximum
+// (`Compute::version_for`). The rule: the lowest microversion that carries
+// every field or behaviour Ferry uses, because a newer one can cost time
+// (2.96 adds a request-spec lookup per server) and buys nothing unused.
+// `*_MIN` and feature constants are where something starts to exist; below
+// them the client refuses locally instead of sending a request Nova rejects.
+// Ranges as in Nova's `nova/api/openstack/api_version_request.py`.
+microversions! {
+    /// The base version: what a request without a header gets.
+    BASE = (2, 1);
+    /// The newest microversion this client was checked against (Nova 34.0.0).
+    NEWEST_KNOWN = (2, 104);
+
+    /// `GET /servers/detail`, the instance list and its `changes-since`
+    /// refresh. Its columns need: `OS-EXT-SRV-ATTR:host` (2.1, admin),
+    /// `locked` (2.9) and the flavor's name, embedded as `original_name` from
+    /// 2.47 (before, only its id). Nothing shown needs more, and newer costs:
+    /// on Nova 34, 247 ms at 2.1, 258 at 2.47, 321 at 2.73, 456 at 2.96
+    /// (pinned_availability_zone looks up each server's request spec).
+    /// Given up: from 2.69 servers of a down cell come back as partial
+    /// records; at 2.47 Nova leaves them out (by default).
+    SERVERS_LIST = (2, 47);
+    /// `GET /servers/{id}`, the detail page and the migrate dialog: adds
+    /// `server_groups` (2.71) and `locked_reason` (2.73) to the list's fields.
+    /// Nothing shown needs more; 2.96's pinned AZ costs a request-spec lookup.
+    SERVER_SHOW = (2, 73);
+
+    /// `os-migrateLive`. 2.25 brings `block_migration: "auto"` (and drops
+    /// `disk_over_commit`); from 2.34 Nova answers 202 and runs the
+    /// destination checks afterwards, which is what the failure report
+    /// (app `server/failures.rs`) is built for and keeps the request from
+    /// waiting on the scheduler. Later versions only add `force` (2.30) and
+    /// remove it again (2.68); Ferry never sends it, so nothing newer is needed.
+    LIVE_MIGRATE = (2, 34);
+    /// Where the `os-migrateLive` body switches to the 2.25 shape.
+    LIVE_MIGRATE_AUTO = (2, 25);
+    /// `migrate` (cold): a target `host` is accepted from 2.56, the last
+    /// change to this action.
+    MIGRATE = (2, 56);
+    /// Where `migrate` accepts a target `host`.
+    MIGRATE_HOST = (2, 56);
+    /// `confirmResize`, `revertResize`, `os-start`, `os-stop`, `pause`,
+    /// `unpause`, `lock`, `unlock`, all sent with a `null` body: unchanged
+    /// since 2.1 (`lock` takes a `locked_reason` from 2.73, which Ferry does
+    /// not send).
+    ACTIONS = (2, 1);
+
+    /// `GET /servers/{id}/migrations[/{mid}]`: exists from 2.23; `uuid` from
+    /// 2.59, `user_id`/`project_id` from 2.80, which [`super::ServerMigration`]
+    /// carries. The last change.
+    SERVER_MIGRATIONS = (2, 80);
+    /// Where a server's migrations can be listed.
+    SERVER_MIGRATIONS_MIN = (2, 23);
+    /// `DELETE /servers/{id}/migrations/{mid}` is sent at 2.65 where the cloud
+    /// has it: from 2.65 a `queued` or `preparing` live migration can be
+    /// aborted too, not only a `running` one. The last change.
+    ABORT = (2, 65);
+    /// Where aborting a live migration exists.
+    ABORT_MIN = (2, 24);
+    /// `force_complete`: exists from 2.22 and has not changed since; both the
+    /// minimum and the version sent.
+    FORCE_COMPLETE = (2, 22);
+
+    /// `GET /os-migrations`: the failure report filters by `project_id` for
+    /// non-admins, and records carry `uuid`, `user_id` and `project_id`, all
+    /// from 2.80, the last change.
+    MIGRATIONS = (2, 80);
+    /// `limit`, `marker` and `changes-since` on `/os-migrations`.
+    MIGRATIONS_PAGING = (2, 59);
+    /// `changes-before` on `/os-migrations`.
+    MIGRATIONS_CHANGES_BEFORE = (2, 66);
+    /// `user_id` and `project_id` filters on `/os-migrations`.
+    MIGRATIONS_USER_PROJECT = (2, 80);
+
+    /// `GET /os-hypervisors/detail`: ids are uuids (2.53), which are the
+    /// Placement resource-provider uuids the host table's usage is read
+    /// from. At 2.88 Nova drops the usage fields (`vcpus_used`,
+    /// `memory_mb_used`, `running_vms`…); the host table takes usage from
+    /// Placement then, whose capacity counts allocation ratios and reserved
+    /// amounts that those fields ignored, and instance counts from
+    /// `with_servers`. 2.88 is the last change to this API.
+    HYPERVISORS = (2, 88);
+    /// Where `with_servers=true` exists (instance counts after 2.88).
+    HYPERVISORS_WITH_SERVERS = (2, 53);
+    /// `GET /os-services` and `PUT /os-services/{id}`: uuid ids and update by
+    /// id (2.53); from 2.69 a service in a down cell is listed as a partial
+    /// record instead of silently missing from the host table. The last
+    /// change.
+    SERVICES = (2, 69);
+    /// Where a service can be updated by its uuid.
+    SERVICE_UPDATE_MIN = (2, 53);
+    /// `GET /servers/{id}/os-instance-actions[/{rid}]`: events' `details`
+    /// (2.84) give the failure report its reason for a failed migration
+    /// (before, only an admin's traceback). The last change.
+    INSTANCE_ACTIONS = (2, 84);
+    /// `GET /flavors/detail`: `description` (2.55), `extra_specs` in the list
+    /// (2.61), and `swap` as `0` instead of `""` (2.75), the last change.
+    FLAVORS = (2, 75);
+    /// `GET /os-server-groups`: `policy` and `rules` (2.64) give the
+    /// anti-affinity `max_server_per_host`; before, only `policies`. The last
+    /// change.
+    SERVER_GROUPS = (2, 64);
+}
 
 fn version_cache() -> &'static Mutex<HashMap<String, Microversion>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Microversion>>> = OnceLock::new();
@@ -224,6 +309,39 @@ async fn discover(t: &Transport, endpoint: &str, token: &str) -> Result<Microver
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_and_show_versions() {
+        assert_eq!(SERVERS_LIST, Microversion::new(2, 47));
+        assert_eq!(SERVER_SHOW, Microversion::new(2, 73));
+    }
+
+    #[test]
+    fn table_within_known_range() {
+        assert!(TABLE.len() >= 25, "{}", TABLE.len());
+        for (name, v) in TABLE {
+            assert!(*v >= BASE && *v <= NEWEST_KNOWN, "{name} = {v}");
+        }
+    }
+
+    /// A call sent at its constant must carry the features it checks for.
+    #[test]
+    fn each_call_covers_its_features() {
+        for (sent, feature) in [
+            (SERVER_SHOW, SERVERS_LIST),
+            (LIVE_MIGRATE, LIVE_MIGRATE_AUTO),
+            (MIGRATE, MIGRATE_HOST),
+            (SERVER_MIGRATIONS, SERVER_MIGRATIONS_MIN),
+            (ABORT, ABORT_MIN),
+            (MIGRATIONS, MIGRATIONS_PAGING),
+            (MIGRATIONS, MIGRATIONS_CHANGES_BEFORE),
+            (MIGRATIONS, MIGRATIONS_USER_PROJECT),
+            (HYPERVISORS, HYPERVISORS_WITH_SERVERS),
+            (SERVICES, SERVICE_UPDATE_MIN),
+        ] {
+            assert!(sent >= feature, "{sent} < {feature}");
+        }
+    }
 
     #[test]
     fn microversion_parse_order_display() {
