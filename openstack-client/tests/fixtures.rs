@@ -805,6 +805,7 @@ fn query_strings() {
     let q = ServerQuery {
         all_tenants: true,
         host: Some("compute-1".into()),
+        availability_zone: None,
         status: vec!["ACTIVE".into(), "MIGRATING".into()],
         limit: Some(50),
         marker: Some("abc".into()),
