@@ -60,7 +60,9 @@ const NULLABLE: &[&str] = &[
 fn fixtures() -> PathBuf {
     let dir = std::env::var_os("FERRY_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/api-samples"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/api-samples")
+        });
     assert!(
         dir.is_dir(),
         "API samples not found at {} (set FERRY_FIXTURES)",
