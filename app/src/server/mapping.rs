@@ -51,6 +51,7 @@ pub fn server_query(q: &InstanceQuery, scope: ListScope) -> ServerQuery {
         sort_key: key.map(str::to_string),
         sort_dir: key.map(|_| if desc { "desc" } else { "asc" }.to_string()),
         changes_since: None,
+        availability_zone: None,
     }
 }
 
