@@ -14,6 +14,7 @@ pub mod actions;
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod history;
 pub mod labels;
 pub mod migration;
 pub mod model;
@@ -34,6 +35,7 @@ use pages::{
     instances::{AdminInstances, ProjectInstances},
     layout::Layout,
     login::LoginPage,
+    migrations::MigrationsPage,
     Home, NotFound,
 };
 
@@ -78,6 +80,7 @@ pub fn App() -> impl IntoView {
                         view=InstanceDetailPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("admin/migrations") view=MigrationsPage ssr=SsrMode::Async />
                     <Route path=path!("project/instances") view=ProjectInstances ssr=SsrMode::Async />
                     <Route
                         path=path!("project/instances/:id")

@@ -258,6 +258,9 @@ pub struct InstanceDetail {
     pub row: InstanceRow,
     pub fields: Vec<(String, String)>,
     pub actions: Vec<ActionLogEntry>,
+    /// The instance's migrations, newest first, each with its action's events.
+    #[serde(default)]
+    pub migrations: Vec<crate::history::MigrationRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -68,20 +68,28 @@ fn is_unknown_marker(e: &openstack_client::Error) -> bool {
 /// One instance with its fields and its action log (os-instance-actions with events).
 #[server(endpoint = "get_instance")]
 pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail, AppError> {
-    use crate::server::{mapping, session::require_scope, upstream::upstream_error};
-    use openstack_client::compute::Compute;
+    use crate::server::{
+        guard, history, mapping, session::require_scope, upstream::upstream_error,
+    };
+    use openstack_client::compute::{Compute, MigrationQuery};
 
     let backend = crate::server::backend()?;
     let session = require_scope(&backend, scope)?;
-    crate::server::guard::check_id(&id)?;
+    guard::check_id(&id)?;
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
-    let (server, actions, projects, hosts) = tokio::join!(
+    let migrations_query = MigrationQuery {
+        instance_uuid: Some(id.clone()),
+        project_id: guard::project_filter(&session),
+        ..MigrationQuery::default()
+    };
+    let (server, actions, projects, hosts, migrations) = tokio::join!(
         compute.get_server(&id),
         compute.list_instance_actions(&id),
         mapping::project_names(&backend, &session),
         mapping::host_index(&backend, &session, &compute),
+        compute.list_migrations(&migrations_query),
     );
     let server = server.map_err(|e| upstream_error(e, "show the instance"))?;
     let actions = actions.map_err(|e| upstream_error(e, "read the instance's action log"))?;
@@ -93,7 +101,16 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
             Err(e) => tracing::warn!(instance = %id, error = %e, "could not read action events"),
         }
     }
-    Ok(mapping::instance_detail(
-        server, actions, details, &projects, &hosts,
-    ))
+    // The page still shows the instance when its history cannot be read; the log says why.
+    let migrations = migrations.map(|p| p.migrations).unwrap_or_else(|e| {
+        tracing::warn!(instance = %id, error = %e, "could not read the instance's migrations");
+        Vec::new()
+    });
+    let history = migrations
+        .iter()
+        .map(|m| history::with_events(m, &details))
+        .collect();
+    let mut detail = mapping::instance_detail(server, actions, details, &projects, &hosts);
+    detail.migrations = history;
+    Ok(detail)
 }

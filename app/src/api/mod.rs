@@ -2,11 +2,13 @@
 //! roles itself; hiding a button in the UI is never the only guard.
 
 pub mod auth;
+pub mod history;
 pub mod instances;
 pub mod migrations;
 pub mod refresh;
 
 pub use auth::*;
+pub use history::*;
 pub use instances::*;
 pub use migrations::*;
 pub use refresh::*;

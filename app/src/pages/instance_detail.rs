@@ -6,6 +6,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     api::get_instance,
     components::ErrorView,
+    history::{kind_label, MigrationRow},
     labels::{status_class, status_label},
     model::{ActionLogEntry, InstanceDetail, ListScope},
 };
@@ -71,10 +72,84 @@ fn DetailBody(detail: InstanceDetail) -> impl IntoView {
             </dl>
         </section>
         <section class="panel">
+            <h2>"Migrations"</h2>
+            <MigrationHistory migrations=detail.migrations />
+        </section>
+        <section class="panel">
             <h2>"Action log"</h2>
             <ActionLog actions=detail.actions />
         </section>
     }
+}
+
+#[component]
+fn MigrationHistory(migrations: Vec<MigrationRow>) -> impl IntoView {
+    if migrations.is_empty() {
+        return view! { <p class="empty">"This instance has not been migrated."</p> }.into_any();
+    }
+    view! {
+        <table class="migrations">
+            <thead>
+                <tr>
+                    <th scope="col">"Started"</th>
+                    <th scope="col">"Type"</th>
+                    <th scope="col">"From → to"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Duration"</th>
+                    <th scope="col">"Who"</th>
+                    <th scope="col">"Steps"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {migrations
+                    .into_iter()
+                    .map(|m| {
+                        let bad = matches!(m.status.as_str(), "error" | "failed");
+                        let who = match (&m.user_id, &m.project_id) {
+                            (Some(u), Some(p)) => format!("{u} ({p})"),
+                            (Some(u), None) => u.clone(),
+                            _ => "—".into(),
+                        };
+                        view! {
+                            <tr data-uuid=m.uuid.clone() data-status=m.status.clone()>
+                                <td class="mono">{m.created.clone()}</td>
+                                <td>{kind_label(&m.kind)}</td>
+                                <td class="mono">
+                                    {m.source.clone().unwrap_or_else(|| "—".into())} " → "
+                                    {m.destination.clone().unwrap_or_else(|| "—".into())}
+                                </td>
+                                <td class:bad=bad>
+                                    {m.status.clone()}
+                                    {m.failure.clone().map(|f| view! { <div class="row-failure">{f}</div> })}
+                                </td>
+                                <td>{m.duration.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class="mono">{who}</td>
+                                <td>
+                                    <ul class="events">
+                                        {m
+                                            .events
+                                            .into_iter()
+                                            .map(|e| {
+                                                let failed = e.result.as_deref() == Some("Error");
+                                                view! {
+                                                    <li class:bad=failed>
+                                                        {e.label} " — "
+                                                        {e.result.unwrap_or_else(|| "in progress".into())}
+                                                        {e.host.map(|h| format!(" on {h}"))}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
 
 #[component]

@@ -25,8 +25,10 @@ pub fn Layout() -> impl IntoView {
                         let may = |a: Action| info.as_ref().is_some_and(|i| i.allows(a));
                         let admin = may(Action::ListAllInstances);
                         let manager = may(Action::ListProjectInstances);
+                        let history = may(Action::ListAllMigrations);
                         view! {
                             {admin.then(|| view! { <A href="/admin/instances">"All instances"</A> })}
+                            {history.then(|| view! { <A href="/admin/migrations">"Migrations"</A> })}
                             {manager.then(|| view! { <A href="/project/instances">"Project instances"</A> })}
                         }
                     })}

@@ -4,6 +4,7 @@ pub mod instance_detail;
 pub mod instances;
 pub mod layout;
 pub mod login;
+pub mod migrations;
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

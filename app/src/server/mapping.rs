@@ -359,6 +359,7 @@ pub fn instance_detail(
         row: row(s, projects, hosts),
         fields,
         actions,
+        migrations: Vec::new(),
     }
 }
 

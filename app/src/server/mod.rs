@@ -6,6 +6,7 @@ pub mod cache;
 pub mod failures;
 pub mod filters;
 pub mod guard;
+pub mod history;
 pub mod hosts;
 pub mod limiter;
 pub mod mapping;
