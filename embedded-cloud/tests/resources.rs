@@ -690,7 +690,12 @@ async fn malformed_input_is_a_400_never_a_crash() {
     let r = h
         .get(&format!("/servers/{id}/migrations/abc"), &admin, "2.80")
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Nova does not validate the id: it matches no row, so it is not found.
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.message(),
+        format!("In-progress live migration abc is not found for server {id}.")
+    );
     // The cloud still works.
     assert_eq!(
         h.get("/servers", &admin, "2.1").await.status,

@@ -19,6 +19,8 @@ use crate::model::{Migration, MigrationBehaviour, LIVE_MIGRATION, POWER_PAUSED, 
 use crate::scheduler;
 use crate::{Cloud, TimeoutAction};
 
+use std::time::Instant;
+
 use super::{sleep, sleep_unless};
 
 pub fn spawn(cloud: Cloud, migration_id: u64) {
@@ -38,9 +40,9 @@ fn force_or_abort(cloud: &Cloud, id: u64) -> bool {
 
 /// libvirt's `_live_migration_monitor` loop sleeps 0.5 s between looks at the job.
 const MONITOR_TICK: f64 = 0.5;
-/// `[libvirt] live_migration_monitor_interval` (5 s) in monitor ticks: how
-/// often the job's counters are written to the migration record.
-const STATS_EVERY: u32 = 10;
+/// `[libvirt] live_migration_monitor_interval` (5 s): how often the job's
+/// counters are written to the migration record.
+const STATS_INTERVAL: f64 = 5.0;
 /// Bytes the link copies per second, as a share of the guest's RAM (a 2 GiB
 /// guest at ~2 Gbit/s).
 const COPY_RATE: f64 = 0.12;
@@ -89,41 +91,61 @@ async fn run(cloud: Cloud, id: u64) {
         return;
     };
     let timeout = cloud.config().live_migration_completion_timeout as f64 * data_gb;
-    let mut n: u32 = 0;
+    // Realistic seconds since the job started, from the wall clock and the
+    // current speed: tokio's timer cannot sleep less than a millisecond, so at
+    // high speeds a tick lasts longer than MONITOR_TICK / speed, and counting
+    // ticks would make the completion timeout and the stats cadence drift.
+    let mut elapsed = 0.0f64;
+    let mut last = Instant::now();
+    let mut saved_window = 0u64;
     let mut forced = false;
     loop {
-        if sleep_unless(&cloud, MONITOR_TICK, |c| force_or_abort(c, id)).await
-            && abort_requested(&cloud, id)
-        {
+        // Wake early for an abort, or for a force-complete not yet acted on.
+        let woke = sleep_unless(&cloud, MONITOR_TICK, |c| {
+            abort_requested(c, id) || (!forced && force_or_abort(c, id))
+        })
+        .await;
+        if woke && abort_requested(&cloud, id) {
             return cancel(&cloud, id);
         }
+        let now = Instant::now();
+        let dt = now.duration_since(last).as_secs_f64() * cloud.speed();
+        last = now;
+        let since = elapsed;
+        elapsed += dt;
         let Some((behaviour, force_requested)) = look(&cloud, id) else {
             return;
         };
         if behaviour.stall {
-            // A hung job: nothing moves and nothing is written.
+            // A hung compute: nothing moves, nothing is written, and no
+            // monitor runs to notice the completion timeout.
             continue;
         }
-        let elapsed = f64::from(n) * MONITOR_TICK;
+        let mut force_now = force_requested;
         if !forced && timeout > 0.0 && elapsed > timeout {
             match cloud.config().live_migration_timeout_action {
                 TimeoutAction::Abort => return cancel(&cloud, id),
-                TimeoutAction::ForceComplete => request_force(&cloud, id),
+                TimeoutAction::ForceComplete => {
+                    request_force(&cloud, id);
+                    force_now = true;
+                }
             }
         }
-        if !forced && (force_requested || look(&cloud, id).is_some_and(|(_, f)| f)) {
+        if !forced && force_now {
             // Without post-copy, force-complete pauses the guest: nothing
-            // dirties memory any more, so the copy finishes.
+            // dirties memory any more, so the copy finishes at link speed.
             forced = true;
             pause_guest(&cloud, id);
         }
-        let done = copy(&mut job, elapsed, behaviour.converge, forced);
-        n += 1;
-        if done {
+        // A starved runtime must not copy a whole guest in one step.
+        let step = dt.min(STATS_INTERVAL);
+        if copy(&mut job, since, step, behaviour.converge, forced) {
             save_stats(&cloud, id, &job);
             break;
         }
-        if n % STATS_EVERY == 0 {
+        let window = (elapsed / STATS_INTERVAL) as u64;
+        if window > saved_window {
+            saved_window = window;
             save_stats(&cloud, id, &job);
         }
     }
@@ -236,9 +258,10 @@ fn dirty_rate(elapsed: f64, converge: bool) -> f64 {
     }
 }
 
-/// One monitor tick of the job. Returns true once the job completed.
-fn copy(job: &mut Job, elapsed: f64, converge: bool, forced: bool) -> bool {
-    let share = |rate: f64, of: u64| (rate * MONITOR_TICK * of as f64) as u64;
+/// `dt` realistic seconds of the job from `elapsed` on. Returns true once
+/// the job completed.
+fn copy(job: &mut Job, elapsed: f64, dt: f64, converge: bool, forced: bool) -> bool {
+    let share = |rate: f64, of: u64| (rate * dt * of as f64) as u64;
     if job.disk_remaining > 0 {
         // Block migration: NBD copies the local disks in about ten seconds.
         let step = share(0.1, job.disk_total).max(1).min(job.disk_remaining);
