@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
-use super::common::{accepted, invalid_body, ok, parse_body, App};
+use super::common::{accepted, invalid_body, ok, parse_body, py_repr, App};
 use super::servers::visible_instance;
 use crate::clock;
 use crate::context::Ctx;
@@ -148,7 +148,7 @@ pub async fn action(
             return Err(invalid_body(
                 "force_complete",
                 v,
-                &format!("{v} is not of type 'null'"),
+                &format!("{} is not of type 'null'", py_repr(v)),
             ));
         }
         _ => return Err(Fault::malformed_body()),

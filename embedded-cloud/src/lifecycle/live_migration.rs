@@ -97,7 +97,7 @@ async fn run(cloud: Cloud, id: u64) {
     // ticks would make the completion timeout and the stats cadence drift.
     let mut elapsed = 0.0f64;
     let mut last = Instant::now();
-    let mut saved_window = 0u64;
+    let mut saved_at = 0.0f64;
     let mut forced = false;
     loop {
         // Wake early for an abort, or for a force-complete not yet acted on.
@@ -143,9 +143,10 @@ async fn run(cloud: Cloud, id: u64) {
             save_stats(&cloud, id, &job);
             break;
         }
-        let window = (elapsed / STATS_INTERVAL) as u64;
-        if window > saved_window {
-            saved_window = window;
+        // Like the monitor's `n % divisor`: at least the interval since the
+        // last write, never on a fixed grid a long tick could straddle.
+        if elapsed - saved_at >= STATS_INTERVAL {
+            saved_at = elapsed;
             save_stats(&cloud, id, &job);
         }
     }
