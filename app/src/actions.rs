@@ -1,7 +1,10 @@
-//! Which migration actions a row offers, from the instance's state and the user's roles.
-//! One function decides, so the menu, the primary button and the server functions agree.
+//! Which migration actions a row offers, from the instance's state and what `crate::policy`
+//! lets the user do. One function decides, so the menu, the primary button and the server
+//! functions agree.
 
 use serde::{Deserialize, Serialize};
+
+use crate::policy::{Action, Roles};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RowAction {
@@ -22,27 +25,34 @@ impl RowAction {
     }
 }
 
-/// What the user's roles allow, following Nova 34's default policies.
+/// What the user's roles allow on a row, as `crate::policy` decides it; worked out on the
+/// server and handed to the table island, so the WASM carries no policy code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
-    /// `migrate` / `migrate_live` without a host: project manager or admin.
+    /// `migrate` / `migrate_live` without a host.
     pub migrate: bool,
-    /// `migrate:host` / `migrate_live:host`: admin only.
+    /// `migrate:host` / `migrate_live:host`.
     pub choose_host: bool,
-    /// `confirm_resize` / `revert_resize`: project member or admin.
+    /// `confirm_resize` / `revert_resize`.
     pub confirm: bool,
 }
 
 impl Capabilities {
     pub fn from_roles(roles: &[String]) -> Self {
-        let has = |r: &str| roles.iter().any(|x| x.eq_ignore_ascii_case(r));
-        let admin = has("admin");
-        let manager = has("manager");
+        Self::of(&Roles::new(roles))
+    }
+
+    pub fn of(roles: &Roles) -> Self {
+        // Live and cold migration share their rules, with and without a host.
+        debug_assert_eq!(Action::LiveMigrate.rule(), Action::Migrate.rule());
+        debug_assert_eq!(
+            Action::LiveMigrateToHost.rule(),
+            Action::MigrateToHost.rule()
+        );
         Capabilities {
-            migrate: admin || manager,
-            choose_host: admin,
-            // Confirm/revert only make sense to someone who can see the migration happen.
-            confirm: admin || manager,
+            migrate: roles.allow(Action::LiveMigrate),
+            choose_host: roles.allow(Action::LiveMigrateToHost),
+            confirm: roles.allow(Action::ConfirmResize),
         }
     }
 }

@@ -15,12 +15,24 @@ pub enum AppError {
     /// Keystone no longer accepts the session's token.
     #[error("Your session has expired. Please log in again.")]
     SessionExpired,
+    /// Keystone refused the user name, password, project or domain.
+    #[error("{0}")]
+    LoginRefused(String),
+    /// Too many failed logins for this user from this client, for now.
+    #[error("{0}")]
+    Throttled(String),
     /// The user's roles do not allow this.
     #[error("{0}")]
     Forbidden(String),
     /// The request itself was wrong (bad input); nothing was sent upstream.
     #[error("{0}")]
     BadRequest(String),
+    /// The request is more than Ferry reads.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The instance's state does not allow this now (Ferry would not offer it); nothing was sent.
+    #[error("{0}")]
+    Conflict(String),
     /// OpenStack answered, and refused or failed.
     #[error("{}", .0.summary)]
     Upstream(UpstreamFailure),
@@ -48,12 +60,53 @@ pub struct UpstreamFailure {
     pub maybe_started: bool,
 }
 
+/// Bodies of server-function calls larger than this are refused (413): the largest real one,
+/// a refresh of 500 rows, is about 40 KB.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Internal(value.to_string())
+        match value {
+            // The request's own fault: arguments that do not decode, or are missing. The
+            // decoder's words describe Ferry's internals, not the mistake; leave them out.
+            // The body outgrew the limit while it was read (tower-http's `Limited` body).
+            ServerFnErrorErr::Args(text)
+            | ServerFnErrorErr::Request(text)
+            | ServerFnErrorErr::Deserialization(text)
+                if text.contains("length limit exceeded") =>
+            {
+                AppError::TooLarge(too_large())
+            }
+            ServerFnErrorErr::Args(_) => {
+                AppError::BadRequest("This request's arguments could not be read.".into())
+            }
+            ServerFnErrorErr::MissingArg(name) => {
+                AppError::BadRequest(format!("This request lacks its argument “{name}”."))
+            }
+            other => AppError::Internal(other.to_string()),
+        }
     }
+
+    /// On the server, the error also gives the response its HTTP status (and ends a session
+    /// Keystone no longer accepts), so monitoring can tell a refusal from a crash.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        crate::server::session::respond_to_error(self, false);
+        <Self::Encoder as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_else(|e| {
+            let fallback = AppError::Internal(format!("could not encode an error: {e}"));
+            <Self::Encoder as leptos::server_fn::Encodes<Self>>::encode(&fallback)
+                .unwrap_or_default()
+        })
+    }
+}
+
+pub fn too_large() -> String {
+    format!(
+        "This request is larger than Ferry reads ({} KB).",
+        MAX_REQUEST_BYTES / 1024
+    )
 }
 
 impl AppError {
@@ -81,6 +134,25 @@ impl AppError {
     /// The error means the browser should go to the login page.
     pub fn needs_login(&self) -> bool {
         matches!(self, AppError::NotLoggedIn | AppError::SessionExpired)
+    }
+
+    /// The HTTP status that tells this error apart: 4xx for what the request or the user's
+    /// roles caused (an upstream refusal keeps its status), 502 when OpenStack failed or did not
+    /// answer, 500 only for Ferry's own faults.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::NotLoggedIn | AppError::SessionExpired | AppError::LoginRefused(_) => 401,
+            AppError::Throttled(_) => 429,
+            AppError::Forbidden(_) => 403,
+            AppError::BadRequest(_) => 400,
+            AppError::TooLarge(_) => 413,
+            AppError::Conflict(_) => 409,
+            AppError::Upstream(f) => f
+                .status
+                .filter(|s| matches!(s, 400 | 403 | 404 | 409))
+                .unwrap_or(502),
+            AppError::Internal(_) => 500,
+        }
     }
 }
 

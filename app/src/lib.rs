@@ -1,6 +1,15 @@
 //! Ferry's web app: routes, pages and server functions. The same code renders on the server
 //! (feature `ssr`) and hydrates in the browser (feature `hydrate`).
 
+// Built together (e.g. `cargo build --workspace`), the server would run browser-only code on every
+// page and answer 500. Say so at compile time instead.
+#[cfg(all(feature = "ssr", feature = "hydrate"))]
+compile_error!(
+    "the app was built with both its `ssr` and `hydrate` features: build Ferry with \
+     `cargo leptos build --release` (or `cargo build --release --bin ferry` for the server alone; \
+     the browser crate `frontend` is built by cargo-leptos)"
+);
+
 pub mod actions;
 pub mod api;
 pub mod components;
@@ -9,6 +18,7 @@ pub mod labels;
 pub mod migration;
 pub mod model;
 pub mod pages;
+pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -15,8 +15,9 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
-    pub fn is_admin(&self) -> bool {
-        self.roles.iter().any(|r| r == "admin")
+    /// What `crate::policy` lets this session do.
+    pub fn allows(&self, action: crate::policy::Action) -> bool {
+        crate::policy::Roles::new(&self.roles).allow(action)
     }
 }
 
@@ -31,6 +32,14 @@ pub enum ListScope {
 }
 
 impl ListScope {
+    /// What `crate::policy` must allow to see this list.
+    pub fn action(self) -> crate::policy::Action {
+        match self {
+            ListScope::AllProjects => crate::policy::Action::ListAllInstances,
+            ListScope::MyProject => crate::policy::Action::ListProjectInstances,
+        }
+    }
+
     pub fn base_path(self) -> &'static str {
         match self {
             ListScope::AllProjects => "/admin/instances",

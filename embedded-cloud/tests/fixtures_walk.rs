@@ -1,7 +1,7 @@
 //! Every response we serve has the keys and JSON value types of the real API
 //! sample for the same call at the same microversion.
 //!
-//! Samples live in `$FERRY_FIXTURES` or `$CARGO_MANIFEST_DIR/../../shared/fixtures`;
+//! Samples live in `$FERRY_FIXTURES` or `$CARGO_MANIFEST_DIR/../fixtures/api-samples`;
 //! a missing folder or sample fails the test rather than skipping it.
 
 mod common;
@@ -60,7 +60,9 @@ const NULLABLE: &[&str] = &[
 fn fixtures() -> PathBuf {
     let dir = std::env::var_os("FERRY_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/api-samples")
+        });
     assert!(
         dir.is_dir(),
         "API samples not found at {} (set FERRY_FIXTURES)",

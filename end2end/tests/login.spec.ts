@@ -74,8 +74,11 @@ test("a member calling the list server function directly is refused", async ({ p
   });
   expect(response.ok()).toBe(false);
   const body = await response.text();
+  expect(response.status()).toBe(403);
   expect(body).toContain("Administrator role required");
-  expect(body).not.toContain("compute");
+  expect(body).toContain("os_compute_api:servers:detail:get_all_tenants");
+  // No host name leaks (the refusal names the policy, os_compute_api:…).
+  expect(body).not.toContain("compute1");
 });
 
 test("pages carry a CSP that forbids framing", async ({ page }) => {
@@ -83,5 +86,8 @@ test("pages carry a CSP that forbids framing", async ({ page }) => {
   const csp = response.headers()["content-security-policy"];
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=_-]+'/);
+  // The release build talks to no live-reload socket (cargo-leptos's, in development only).
+  expect(csp).not.toContain("ws:");
+  expect(csp).toContain("connect-src 'self';");
   expect(response.headers()["x-frame-options"]).toBe("DENY");
 });

@@ -1,7 +1,8 @@
 //! Deserialises the real OpenStack API samples into this crate's types and
 //! checks the request bodies built per microversion against the samples.
 //!
-//! Fixtures: `$FERRY_FIXTURES` or `$CARGO_MANIFEST_DIR/../../shared/fixtures`.
+//! Fixtures: `$FERRY_FIXTURES` or `$CARGO_MANIFEST_DIR/../fixtures/api-samples` (in the repo,
+//! so a clone tests itself).
 //! Missing fixtures are a hard failure, never a skip.
 
 use std::path::PathBuf;
@@ -23,11 +24,11 @@ use serde_json::{json, Value};
 fn fixtures() -> PathBuf {
     let dir = match std::env::var_os("FERRY_FIXTURES") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/api-samples"),
     };
     assert!(
         dir.join("nova-api-samples").is_dir(),
-        "API-sample fixtures not found at {} (set FERRY_FIXTURES to the shared/fixtures directory)",
+        "API-sample fixtures not found at {} (FERRY_FIXTURES overrides fixtures/api-samples)",
         dir.display()
     );
     dir
@@ -804,6 +805,7 @@ fn query_strings() {
     let q = ServerQuery {
         all_tenants: true,
         host: Some("compute-1".into()),
+        availability_zone: None,
         status: vec!["ACTIVE".into(), "MIGRATING".into()],
         limit: Some(50),
         marker: Some("abc".into()),

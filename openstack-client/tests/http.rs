@@ -153,7 +153,7 @@ fn version_doc(v: &str) -> Value {
 #[tokio::test]
 async fn discovery_is_cached_per_endpoint_and_caps_microversion() {
     let mock = Mock::start(|r| match (r.method.as_str(), r.path.as_str()) {
-        ("GET", "/v2.1/proj") => reply(200, version_doc("2.60")),
+        ("GET", "/v2.1/proj") => reply(200, version_doc("2.30")),
         ("POST", "/v2.1/proj/servers/s1/action") => {
             let mut rep = reply(202, Value::Null);
             rep.headers
@@ -168,10 +168,10 @@ async fn discovery_is_cached_per_endpoint_and_caps_microversion() {
     let t = transport();
     let endpoint = format!("{}/v2.1/proj/", mock.base);
     let c = Compute::connect(&t, &endpoint, "tok-secret").await.unwrap();
-    assert_eq!(c.max_microversion(), Microversion::new(2, 60));
+    assert_eq!(c.max_microversion(), Microversion::new(2, 30));
     assert_eq!(c.endpoint(), format!("{}/v2.1/proj", mock.base));
     let c2 = Compute::connect(&t, &endpoint, "other").await.unwrap();
-    assert_eq!(c2.max_microversion(), Microversion::new(2, 60));
+    assert_eq!(c2.max_microversion(), Microversion::new(2, 30));
     assert_eq!(mock.requests().len(), 1, "discovery must be cached");
     assert!(!format!("{c:?}").contains("tok-secret"));
 
@@ -190,8 +190,8 @@ async fn discovery_is_cached_per_endpoint_and_caps_microversion() {
     assert_eq!(acc.request_id.as_deref(), Some("req-abc"));
     let reqs = mock.requests();
     let r = &reqs[1];
-    assert_eq!(r.header("openstack-api-version"), Some("compute 2.60"));
-    assert_eq!(r.header("x-openstack-nova-api-version"), Some("2.60"));
+    assert_eq!(r.header("openstack-api-version"), Some("compute 2.30"));
+    assert_eq!(r.header("x-openstack-nova-api-version"), Some("2.30"));
     assert_eq!(r.header("x-auth-token"), Some("tok-secret"));
     assert_eq!(
         r.json(),
@@ -282,6 +282,10 @@ async fn actions_and_lists() {
                 200,
                 json!({"migrations": [{"id": 9, "server_uuid": "a", "status": "running", "memory_total_bytes": 5000000000u64}]}),
             ),
+            ("GET", "/v2.1/servers/a") => reply(
+                200,
+                json!({"server": {"id": "a", "name": "vm", "status": "ACTIVE", "locked": true, "locked_reason": "maint"}}),
+            ),
             ("DELETE", "/v2.1/servers/a/migrations/9") => reply(202, Value::Null),
             ("POST", "/v2.1/servers/a/migrations/9/action") => reply(202, Value::Null),
             ("POST", "/v2.1/servers/a/action") => {
@@ -336,7 +340,7 @@ async fn actions_and_lists() {
         r.path,
         "/v2.1/servers/detail?all_tenants=True&status=ACTIVE&status=ERROR&limit=1"
     );
-    assert_eq!(r.header("openstack-api-version"), Some("compute 2.100"));
+    assert_eq!(r.header("openstack-api-version"), Some("compute 2.47"));
 
     let ms = c.list_server_migrations("a").await.unwrap();
     assert_eq!(ms[0].memory_total_bytes, Some(5_000_000_000));
@@ -346,7 +350,16 @@ async fn actions_and_lists() {
     );
     assert_eq!(c.abort_migration("a", 9).await.unwrap().status, 202);
     c.force_complete_migration("a", 9).await.unwrap();
+    assert_eq!(
+        mock.requests()[2].header("openstack-api-version"),
+        Some("compute 2.65"),
+        "queued/preparing migrations are abortable from 2.65"
+    );
     assert_eq!(mock.requests()[3].json(), json!({"force_complete": null}));
+    assert_eq!(
+        mock.requests()[3].header("openstack-api-version"),
+        Some("compute 2.22")
+    );
 
     assert_eq!(c.confirm_resize("a").await.unwrap().status, 204);
     assert_eq!(c.revert_resize("a").await.unwrap().status, 202);
@@ -362,6 +375,9 @@ async fn actions_and_lists() {
             json!({"lock": null})
         ]
     );
+    for r in &mock.requests()[4..8] {
+        assert_eq!(r.header("openstack-api-version"), Some("compute 2.1"));
+    }
 
     let hvs = c.list_hypervisors().await.unwrap();
     assert_eq!(hvs.len(), 2, "pages followed");
@@ -382,6 +398,13 @@ async fn actions_and_lists() {
     assert_eq!(
         mock.requests()[10].json(),
         json!({"status": "disabled", "disabled_reason": "maint"})
+    );
+
+    let s = c.get_server("a").await.unwrap();
+    assert_eq!(s.locked_reason.as_deref(), Some("maint"));
+    assert_eq!(
+        mock.requests()[11].header("openstack-api-version"),
+        Some("compute 2.73")
     );
 }
 
@@ -472,7 +495,7 @@ async fn keystone_issue_validate_revoke_projects() {
         std::env::var_os("FERRY_FIXTURES")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| {
-                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/api-samples")
             })
             .join("keystone-api-samples/admin/auth-password-project-scoped-response.json"),
     )

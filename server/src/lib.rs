@@ -51,6 +51,10 @@ pub fn router(options: LeptosOptions, backend: Backend) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::from_fn(finish_even_if_abandoned))
+        // Server-function bodies are small; a larger one is refused (413) before it is read.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            app::error::MAX_REQUEST_BYTES,
+        ))
         .layer(axum::middleware::from_fn(headers::defaults))
         // gzip for every answer a browser accepts it for: the WASM shrinks to a third, a page of
         // 50 rows to a tenth (figures in docs/PERFORMANCE.md).

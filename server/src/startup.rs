@@ -45,6 +45,15 @@ pub mod cookie_key {
     #[cfg(test)]
     mod tests {
         #[test]
+        fn trusted_proxies_are_addresses_or_networks() {
+            let nets = crate::startup::trusted_proxies(Some("10.0.0.5, 192.168.0.0/16")).unwrap();
+            assert_eq!(nets.len(), 2);
+            assert!(nets[0].contains(&"10.0.0.5".parse::<std::net::IpAddr>().unwrap()));
+            assert!(crate::startup::trusted_proxies(Some("proxy.example")).is_err());
+            assert!(crate::startup::trusted_proxies(None).unwrap().is_empty());
+        }
+
+        #[test]
         fn hex() {
             assert_eq!(super::decode_hex("00ff10"), Some(vec![0, 255, 16]));
             assert_eq!(super::decode_hex("0g"), None);
@@ -71,10 +80,31 @@ pub fn backend_for(settings: &CloudSettings, secure_cookies: bool) -> Result<Bac
             default_domain: settings.default_domain.clone(),
             cloud_name: settings.name.clone(),
             secure_cookies,
+            trusted_proxies: trusted_proxies(
+                std::env::var("FERRY_TRUSTED_PROXIES").ok().as_deref(),
+            )?,
         },
         transport,
         session_key()?,
     ))
+}
+
+/// `FERRY_TRUSTED_PROXIES`: addresses or networks (`10.0.0.5`, `10.0.0.0/24`), comma-separated,
+/// of the reverse proxies in front of Ferry. Only their `X-Forwarded-For` is believed.
+pub fn trusted_proxies(value: Option<&str>) -> Result<Vec<ipnet::IpNet>, String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    format!("FERRY_TRUSTED_PROXIES: “{s}” is not an IP address or network")
+                })
+        })
+        .collect()
 }
 
 /// How long one OpenStack call may take: `FERRY_UPSTREAM_TIMEOUT` seconds, 30 by default.

@@ -27,9 +27,14 @@ pub async fn whoami() -> Result<SessionInfo, AppError> {
     crate::server::session::current_session(&backend).map(|s| s.info())
 }
 
+/// The longest `next` Ferry follows: more than any page of Ferry's needs (filters are capped
+/// at 255 characters each), far less than a header that would trouble a proxy.
+pub const MAX_NEXT: usize = 2048;
+
 /// Where to go after logging in: only a path on this site, never another origin.
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/')
+    let ok = next.len() <= MAX_NEXT
+        && next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.starts_with("/login")
@@ -42,6 +47,9 @@ pub fn safe_next(next: &str) -> String {
     }
 }
 
+pub const LOGIN_REFUSED: &str =
+    "Keystone refused the login: the user name, password, project or domain is wrong.";
+
 #[server(endpoint = "login")]
 pub async fn login(
     user: String,
@@ -51,6 +59,7 @@ pub async fn login(
     next: String,
 ) -> Result<(), AppError> {
     use crate::server::{
+        limiter::{client_address, Refusal},
         session::{check_origin, session_cookie, set_cookie_header, Session},
         upstream::upstream_error,
     };
@@ -70,24 +79,38 @@ pub async fn login(
         ));
     }
 
-    let client_ip = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
+    let client = use_context::<http::request::Parts>().and_then(|p| {
+        let peer = p
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = p
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        client_address(peer, forwarded, &backend.config.trusted_proxies)
+    });
     let limiter_key = format!(
         "{}|{}|{}",
         domain.to_lowercase(),
         user.to_lowercase(),
-        client_ip
+        client.map(|ip| ip.to_string()).unwrap_or_default()
     );
-    let delay = backend.limiter.delay(&limiter_key);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    let attempt = match backend.limiter.begin(&limiter_key) {
+        Ok(attempt) => attempt,
+        Err(Refusal::InFlight) => {
+            return Err(AppError::Throttled(
+                "A login for this user from your address is already being checked; wait for its answer."
+                    .into(),
+            ))
+        }
+        Err(Refusal::Wait(wait)) => {
+            return Err(AppError::Throttled(format!(
+                "Too many failed logins for this user from your address: try again in {} s.",
+                wait.as_secs().max(1)
+            )))
+        }
+    };
 
     let credentials = Credentials::Password {
         user: user.clone(),
@@ -100,16 +123,16 @@ pub async fn login(
     {
         Ok(token) => token,
         Err(e) if e.status() == Some(401) => {
-            backend.limiter.failed(&limiter_key);
+            attempt.failed();
             tracing::info!(user = %user, project = %project, "login refused by Keystone");
-            return Err(AppError::Forbidden(format!(
-                "Keystone refused the login: the user name, password, project or domain is wrong. ({})",
+            return Err(AppError::LoginRefused(format!(
+                "{LOGIN_REFUSED} ({})",
                 e.message
             )));
         }
         Err(e) => return Err(upstream_error(e, "log in")),
     };
-    backend.limiter.succeeded(&limiter_key);
+    attempt.succeeded();
 
     let interface = backend.config.interface.as_str();
     let region = backend.config.region.as_deref();
@@ -171,7 +194,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, MAX_NEXT};
 
     #[test]
     fn next_stays_on_this_site() {
@@ -190,5 +213,8 @@ mod tests {
             safe_next("/admin/instances?name=caf%C3%A9"),
             "/admin/instances?name=caf%C3%A9"
         );
+        // A Location header of any length was followed before.
+        let long = format!("/admin/instances?name={}", "a".repeat(MAX_NEXT));
+        assert_eq!(safe_next(&long), "/");
     }
 }

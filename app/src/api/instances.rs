@@ -13,11 +13,14 @@ pub async fn list_instances(
     query: InstanceQuery,
     scope: ListScope,
 ) -> Result<InstancePage, AppError> {
-    use crate::server::{mapping, session::require_scope, upstream::upstream_error};
+    use crate::server::{
+        filters::check_query, mapping, session::require_scope, upstream::upstream_error,
+    };
     use openstack_client::compute::Compute;
 
     let backend = crate::server::backend()?;
     let session = require_scope(&backend, scope)?;
+    check_query(&query)?;
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
@@ -49,7 +52,7 @@ pub async fn list_instances(
         // Paging backwards asks Nova for the reversed order; show it the right way round.
         page.servers.reverse();
     }
-    let caps = crate::actions::Capabilities::from_roles(&session.roles);
+    let caps = crate::actions::Capabilities::of(&session.roles());
     let mut page = mapping::instance_page(&query, page, projects, hosts, fetched_at, caps);
     mapping::mark_confirming(&compute, &session, &mut page.rows).await;
     page.marker_lost = marker_lost;
@@ -70,12 +73,7 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
 
     let backend = crate::server::backend()?;
     let session = require_scope(&backend, scope)?;
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        return Err(AppError::BadRequest(format!(
-            "“{id}” is not an instance id."
-        )));
-    }
+    crate::server::guard::check_id(&id)?;
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;

@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::actions::RowAction;
 use crate::{
     error::AppError,
     migration::{Accepted, MigrationKind, MigrationRequest, MigrationTarget},
@@ -19,7 +21,7 @@ pub async fn migration_options(
     use openstack_client::compute::Microversion;
 
     let (backend, session, caps, compute) = guard::migration_context(&id).await?;
-    guard::require(caps.migrate, kind_policy(kind))?;
+    guard::require(&session, kind_action(kind, false))?;
     let server = compute
         .get_server(&id)
         .await
@@ -43,11 +45,15 @@ pub async fn migration_options(
     })
 }
 
+/// The policy action of a migration, with or without a chosen host.
 #[cfg(feature = "ssr")]
-fn kind_policy(kind: MigrationKind) -> &'static str {
-    match kind {
-        MigrationKind::Live => "os_compute_api:os-migrate-server:migrate_live",
-        MigrationKind::Cold => "os_compute_api:os-migrate-server:migrate",
+fn kind_action(kind: MigrationKind, host: bool) -> crate::policy::Action {
+    use crate::policy::Action;
+    match (kind, host) {
+        (MigrationKind::Live, false) => Action::LiveMigrate,
+        (MigrationKind::Live, true) => Action::LiveMigrateToHost,
+        (MigrationKind::Cold, false) => Action::Migrate,
+        (MigrationKind::Cold, true) => Action::MigrateToHost,
     }
 }
 
@@ -59,19 +65,15 @@ pub async fn live_migrate(request: MigrationRequest) -> Result<Accepted, AppErro
     };
     use openstack_client::compute::{BlockMigration, LiveMigration};
 
-    let (_backend, session, caps, compute) = guard::migration_context(&request.instance_id).await?;
-    guard::require(caps.migrate, kind_policy(MigrationKind::Live))?;
+    let (backend, session, caps, compute) = guard::migration_context(&request.instance_id).await?;
     let host = guard::clean_host(request.host.as_deref())?;
-    if host.is_some() {
-        guard::require(
-            caps.choose_host,
-            "os_compute_api:os-migrate-server:migrate_live:host",
-        )?;
-    }
+    guard::require(&session, kind_action(MigrationKind::Live, host.is_some()))?;
     let server = compute
         .get_server(&request.instance_id)
         .await
         .map_err(|e| upstream_error(e, "read the instance"))?;
+    let bare_metal = guard::is_bare_metal(&backend, &session, &compute, &server).await;
+    guard::require_state(RowAction::LiveMigrate, &server, bare_metal, caps)?;
     let body = LiveMigration {
         host: host.clone(),
         block_migration: if request.block_migration {
@@ -110,19 +112,15 @@ pub async fn cold_migrate(request: MigrationRequest) -> Result<Accepted, AppErro
         upstream::{action_error, upstream_error},
     };
 
-    let (_backend, session, caps, compute) = guard::migration_context(&request.instance_id).await?;
-    guard::require(caps.migrate, kind_policy(MigrationKind::Cold))?;
+    let (backend, session, caps, compute) = guard::migration_context(&request.instance_id).await?;
     let host = guard::clean_host(request.host.as_deref())?;
-    if host.is_some() {
-        guard::require(
-            caps.choose_host,
-            "os_compute_api:os-migrate-server:migrate:host",
-        )?;
-    }
+    guard::require(&session, kind_action(MigrationKind::Cold, host.is_some()))?;
     let server = compute
         .get_server(&request.instance_id)
         .await
         .map_err(|e| upstream_error(e, "read the instance"))?;
+    let bare_metal = guard::is_bare_metal(&backend, &session, &compute, &server).await;
+    guard::require_state(RowAction::Migrate, &server, bare_metal, caps)?;
     let accepted = compute
         .migrate(&server.id, host.as_deref())
         .await
@@ -151,12 +149,14 @@ pub async fn confirm_resize(id: String) -> Result<Accepted, AppError> {
         upstream::{action_error, upstream_error},
     };
 
-    let (_backend, session, caps, compute) = guard::migration_context(&id).await?;
-    guard::require(caps.confirm, "os_compute_api:servers:confirm_resize")?;
+    let (backend, session, caps, compute) = guard::migration_context(&id).await?;
+    guard::require(&session, crate::policy::Action::ConfirmResize)?;
     let server = compute
         .get_server(&id)
         .await
         .map_err(|e| upstream_error(e, "read the instance"))?;
+    let bare_metal = guard::is_bare_metal(&backend, &session, &compute, &server).await;
+    guard::require_state(RowAction::ConfirmResize, &server, bare_metal, caps)?;
     let accepted = compute
         .confirm_resize(&id)
         .await
@@ -185,12 +185,14 @@ pub async fn revert_resize(id: String) -> Result<Accepted, AppError> {
         upstream::{action_error, upstream_error},
     };
 
-    let (_backend, session, caps, compute) = guard::migration_context(&id).await?;
-    guard::require(caps.confirm, "os_compute_api:servers:revert_resize")?;
+    let (backend, session, caps, compute) = guard::migration_context(&id).await?;
+    guard::require(&session, crate::policy::Action::RevertResize)?;
     let server = compute
         .get_server(&id)
         .await
         .map_err(|e| upstream_error(e, "read the instance"))?;
+    let bare_metal = guard::is_bare_metal(&backend, &session, &compute, &server).await;
+    guard::require_state(RowAction::RevertResize, &server, bare_metal, caps)?;
     let accepted = compute
         .revert_resize(&id)
         .await
@@ -214,10 +216,13 @@ pub async fn resize_source(id: String) -> Result<Option<String>, AppError> {
     use crate::server::{guard, upstream::upstream_error};
     use openstack_client::compute::MigrationQuery;
 
-    let (_backend, _session, caps, compute) = guard::migration_context(&id).await?;
-    guard::require(caps.confirm, "os_compute_api:servers:revert_resize")?;
+    let (_backend, session, _caps, compute) = guard::migration_context(&id).await?;
+    guard::require(&session, crate::policy::Action::RevertResize)?;
     let query = MigrationQuery {
         instance_uuid: Some(id.clone()),
+        // Without every project's migrations, Nova lists only the project's, and only when
+        // asked for them by project (os-migrations:index:all_projects).
+        project_id: guard::project_filter(&session),
         ..MigrationQuery::default()
     };
     let page = compute

@@ -65,7 +65,7 @@ pub async fn refresh_rows(
         let row = mapping::row(server, &projects, &hosts);
         let settled = !in_flux(&row.status, row.task.as_deref());
         if settled && flux.contains(&row.id) {
-            let project = (!session.is_admin()).then(|| session.project_id.clone());
+            let project = crate::server::guard::project_filter(&session);
             if let Some(failure) = migration_failure(&compute, &row, since, project).await {
                 out.failures.push(failure);
             }

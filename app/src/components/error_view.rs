@@ -13,11 +13,13 @@ use crate::{
 pub fn ErrorView(error: AppError) -> impl IntoView {
     let location = use_location();
     if error.needs_login() {
-        let here = format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            location.search.get_untracked().pipe_query()
-        );
+        set_status(&error);
+        let path = location.pathname.get_untracked();
+        let mut here = format!("{path}{}", location.search.get_untracked().pipe_query());
+        if here.len() > crate::api::MAX_NEXT {
+            // The login page would not follow it back; the page itself will do.
+            here = path;
+        }
         let expired = matches!(error, AppError::SessionExpired);
         let path = format!(
             "/login?next={}{}",
@@ -67,13 +69,21 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
             }
             .into_any()
         }
-        other => view! {
-            <section class="panel failure" role="alert">
-                <h2>"Something went wrong"</h2>
-                <p>{other.to_string()}</p>
-            </section>
+        other => {
+            let heading = match other {
+                AppError::BadRequest(_) | AppError::TooLarge(_) => "Not a valid request",
+                AppError::Conflict(_) => "Not possible now",
+                AppError::Throttled(_) => "Please wait",
+                _ => "Something went wrong",
+            };
+            view! {
+                <section class="panel failure" role="alert">
+                    <h2>{heading}</h2>
+                    <p>{other.to_string()}</p>
+                </section>
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }
 
@@ -92,20 +102,9 @@ impl PipeQuery for String {
     }
 }
 
-/// On the server, give the response the HTTP status that matches the error.
+/// On the server, give the response the HTTP status that matches the error (and end a session
+/// Keystone no longer accepts).
 fn set_status(_error: &AppError) {
     #[cfg(feature = "ssr")]
-    {
-        use http::StatusCode;
-        let status = match _error {
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Upstream(f) if f.status == Some(404) => StatusCode::NOT_FOUND,
-            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(status);
-        }
-    }
+    crate::server::session::respond_to_error(_error, true);
 }

@@ -6,6 +6,7 @@ use leptos_router::components::{Outlet, A};
 use crate::{
     api::{whoami, Logout},
     components::HydrationMarker,
+    policy::Action,
 };
 
 #[component]
@@ -21,10 +22,9 @@ pub fn Layout() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         let info = me.await.ok();
-                        let admin = info.as_ref().is_some_and(|i| i.is_admin());
-                        let manager = info
-                            .as_ref()
-                            .is_some_and(|i| i.roles.iter().any(|r| r.eq_ignore_ascii_case("manager")));
+                        let may = |a: Action| info.as_ref().is_some_and(|i| i.allows(a));
+                        let admin = may(Action::ListAllInstances);
+                        let manager = may(Action::ListProjectInstances);
                         view! {
                             {admin.then(|| view! { <A href="/admin/instances">"All instances"</A> })}
                             {manager.then(|| view! { <A href="/project/instances">"Project instances"</A> })}

@@ -4,8 +4,9 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
-    api::{login, login_settings, safe_next, whoami, Login},
+    api::{login, login_settings, safe_next, whoami, Login, LOGIN_REFUSED},
     components::HydrationMarker,
+    error::AppError,
 };
 
 #[component]
@@ -14,21 +15,27 @@ pub fn LoginPage() -> impl IntoView {
     let next = query.read_untracked().get("next").unwrap_or_default();
     let expired = query.read_untracked().get("expired").is_some();
     let info = Resource::new(|| (), |_| login_settings());
-    // Already logged in (e.g. a form post without JavaScript came back here): go on.
+    // Already logged in (e.g. a form post without JavaScript came back here): go on. Not when
+    // a page just found the session expired: its cookie was removed, and an old copy of it
+    // must not send the browser round in circles.
     let me = Resource::new(|| (), |_| whoami());
     let go_on = safe_next(&next);
     // A refusal of a plain form post (no JavaScript) comes back in the URL; Leptos decodes it.
+    // Anyone can write a URL, so only the kind of refusal is taken from it, in Ferry's words.
     let refused = ServerAction::<Login>::new()
         .value()
         .get_untracked()
         .and_then(|r| r.err())
-        .map(|e| e.to_string());
+        .map(|e| refusal_in_ferrys_words(&e).to_string());
     view! {
         <Suspense>
             {move || {
                 let go_on = go_on.clone();
                 Suspend::new(async move {
-                    me.await.ok().map(|_| view! { <Redirect path=go_on /> })
+                    (!expired)
+                        .then_some(())
+                        .and(me.await.ok())
+                        .map(|_| view! { <Redirect path=go_on /> })
                 })
             }}
         </Suspense>
@@ -66,6 +73,24 @@ pub fn LoginPage() -> impl IntoView {
             </Suspense>
         </main>
         <HydrationMarker />
+    }
+}
+
+/// What the login page says about a refusal that came back in its URL: a fixed sentence per
+/// kind, never the text the URL carries.
+pub fn refusal_in_ferrys_words(e: &AppError) -> &'static str {
+    match e {
+        AppError::LoginRefused(_) => LOGIN_REFUSED,
+        AppError::BadRequest(_) => "User name, password and project are all needed.",
+        AppError::Throttled(_) => {
+            "Too many failed logins for this user from your address: wait a little and try again."
+        }
+        AppError::Upstream(f) if f.unreachable => {
+            "Ferry could not log you in: Keystone (Identity) cannot be reached."
+        }
+        AppError::Upstream(_) => "Ferry could not log you in: Keystone (Identity) failed.",
+        AppError::Forbidden(_) => "This login was refused: it did not come from Ferry's own page.",
+        _ => "Ferry could not log you in. Please try again.",
     }
 }
 

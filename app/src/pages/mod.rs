@@ -8,7 +8,7 @@ pub mod login;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{api::whoami, components::ErrorView};
+use crate::{api::whoami, components::ErrorView, policy::Action};
 
 /// `/`: admins go to the instance list; others are told what their roles allow.
 #[component]
@@ -18,10 +18,10 @@ pub fn Home() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(info) if info.is_admin() => {
+                    Ok(info) if info.allows(Action::ListAllInstances) => {
                         view! { <Redirect path="/admin/instances" /> }.into_any()
                     }
-                    Ok(info) if info.roles.iter().any(|r| r.eq_ignore_ascii_case("manager")) => {
+                    Ok(info) if info.allows(Action::ListProjectInstances) => {
                         view! { <Redirect path="/project/instances" /> }.into_any()
                     }
                     Ok(info) => {

@@ -21,6 +21,9 @@ pub struct BackendConfig {
     pub cloud_name: String,
     /// Set the `Secure` attribute on the session cookie (behind https).
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` names the real client (`FERRY_TRUSTED_PROXIES`); from
+    /// anyone else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]

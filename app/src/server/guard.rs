@@ -8,7 +8,11 @@ use super::{
     upstream::upstream_error,
     Backend,
 };
-use crate::{actions::Capabilities, error::AppError};
+use crate::{
+    actions::Capabilities,
+    error::AppError,
+    policy::{Action, Roles},
+};
 
 /// Origin, session, roles and a compute connection for an action on instance `id`.
 pub async fn migration_context(
@@ -18,28 +22,80 @@ pub async fn migration_context(
     check_id(id)?;
     let backend = backend()?;
     let session = current_session(&backend)?;
-    let caps = Capabilities::from_roles(&session.roles);
+    let caps = Capabilities::of(&session.roles());
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
     Ok((backend, session, caps, compute))
 }
 
-/// Refuses with the Nova policy that would refuse, so the operator knows which role to ask for.
-pub fn require(allowed: bool, policy: &str) -> Result<(), AppError> {
-    if allowed {
+/// Refuses what `crate::policy` does not allow this session, naming the Nova policy, so the
+/// operator knows which role to ask for.
+pub fn require(session: &Session, action: Action) -> Result<(), AppError> {
+    allow(&session.roles(), action)
+}
+
+pub fn allow(roles: &Roles, action: Action) -> Result<(), AppError> {
+    if roles.allow(action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(action.refusal()))
+    }
+}
+
+/// Refuses an action the row's More menu would not offer for the instance's state, before Nova
+/// is asked: the menu and the server decide alike (`crate::actions::allowed`).
+pub fn require_state(
+    action: crate::actions::RowAction,
+    server: &Server,
+    bare_metal: bool,
+    caps: Capabilities,
+) -> Result<(), AppError> {
+    let status = server.status.as_str();
+    if crate::actions::allowed(
+        action,
+        status,
+        server.task_state.as_deref(),
+        bare_metal,
+        caps,
+    ) {
         return Ok(());
     }
-    let who = if policy.ends_with(":host") {
-        "the admin role (choosing a destination host is admin-only)"
-    } else if policy.contains("resize") {
-        "the admin or the project manager role"
-    } else {
-        "the admin role, or the manager role in the instance's project"
+    let state = crate::labels::status_label(status);
+    let why = match server.task_state.as_deref() {
+        _ if bare_metal => "it runs on a bare-metal node".to_string(),
+        Some(task) => format!(
+            "it is {state} and Nova is busy with it ({})",
+            crate::labels::task_label(Some(task))
+        ),
+        None => format!("it is {state}"),
     };
-    Err(AppError::Forbidden(format!(
-        "This needs {who}. Nova's policy {policy} does not allow it for your roles."
+    Err(AppError::Conflict(format!(
+        "{} is not possible for {} now: {why}.",
+        action.label(),
+        server.name
     )))
+}
+
+/// Whether the instance runs on an Ironic node (no migration then), from the cached host index.
+pub async fn is_bare_metal(
+    backend: &Backend,
+    session: &Session,
+    compute: &Compute,
+    server: &Server,
+) -> bool {
+    let hosts = super::mapping::host_index(backend, session, compute).await;
+    server
+        .host
+        .as_ref()
+        .is_some_and(|h| hosts.bare_metal.contains(h))
+}
+
+/// The `project_id` filter a migration listing needs: none for a session that may list every
+/// project's migrations, the session's own project otherwise (Nova refuses the listing without
+/// it: `os-migrations:index:all_projects`).
+pub fn project_filter(session: &Session) -> Option<String> {
+    (!session.roles().allow(Action::ListAllMigrations)).then(|| session.project_id.clone())
 }
 
 pub fn check_id(id: &str) -> Result<(), AppError> {
@@ -113,10 +169,28 @@ mod tests {
 
     #[test]
     fn refusals_name_the_policy_and_the_role() {
-        let e = require(false, "os_compute_api:os-migrate-server:migrate_live:host").unwrap_err();
-        let text = e.to_string();
+        let manager = Roles::new(&["manager"]);
+        let text = allow(&manager, Action::LiveMigrateToHost)
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("migrate_live:host"), "{text}");
         assert!(text.contains("admin role"), "{text}");
-        assert!(require(true, "x").is_ok());
+        assert!(allow(&manager, Action::LiveMigrate).is_ok());
+    }
+
+    #[test]
+    fn a_state_the_menu_does_not_offer_is_refused_before_nova() {
+        let caps = Capabilities::of(&Roles::new(&["admin"]));
+        let server = Server {
+            name: "db".into(),
+            status: "SHUTOFF".into(),
+            ..Server::default()
+        };
+        let e = require_state(crate::actions::RowAction::LiveMigrate, &server, false, caps)
+            .unwrap_err();
+        assert_eq!(e.http_status(), 409);
+        assert!(e.to_string().contains("Shutoff"), "{e}");
+        assert!(require_state(crate::actions::RowAction::Migrate, &server, false, caps).is_ok());
+        assert!(require_state(crate::actions::RowAction::Migrate, &server, true, caps).is_err());
     }
 }

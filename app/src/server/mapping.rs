@@ -51,6 +51,7 @@ pub fn server_query(q: &InstanceQuery, scope: ListScope) -> ServerQuery {
         sort_key: key.map(str::to_string),
         sort_dir: key.map(|_| if desc { "desc" } else { "asc" }.to_string()),
         changes_since: None,
+        availability_zone: None,
     }
 }
 
@@ -62,7 +63,10 @@ fn non_empty(s: &str) -> Option<String> {
 pub async fn project_names(backend: &Backend, session: &Session) -> Vec<(String, String)> {
     // Only an admin may list projects (and so fill the shared cache); anyone else sees one
     // project, whose name the token already gave us.
-    if !session.is_admin() {
+    if !session
+        .roles()
+        .allow(crate::policy::Action::ListAllInstances)
+    {
         return vec![(session.project_id.clone(), session.project.clone())];
     }
     let key = backend.config.auth_url.clone();
@@ -102,7 +106,10 @@ pub struct HostIndex {
 pub async fn host_index(backend: &Backend, session: &Session, compute: &Compute) -> HostIndex {
     // Services and hypervisors are admin-only under Nova's default policy: don't ask (and be
     // refused) on every page of a project operator.
-    if !session.is_admin() {
+    if !session
+        .roles()
+        .allow(crate::policy::Action::ListComputeHosts)
+    {
         return HostIndex::default();
     }
     let key = session.compute_url.clone();
@@ -226,8 +233,7 @@ pub async fn mark_confirming(compute: &Compute, session: &Session, rows: &mut [I
     }
     let query = MigrationQuery {
         status: Some("confirming".into()),
-        // Only admins may list other projects' migrations.
-        project_id: (!session.is_admin()).then(|| session.project_id.clone()),
+        project_id: super::guard::project_filter(session),
         ..MigrationQuery::default()
     };
     match compute.list_migrations(&query).await {

@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod cache;
 pub mod failures;
+pub mod filters;
 pub mod guard;
 pub mod hosts;
 pub mod limiter;

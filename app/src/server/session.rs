@@ -42,8 +42,13 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    pub fn roles(&self) -> crate::policy::Roles {
+        crate::policy::Roles::new(&self.roles)
+    }
+
+    /// May see every project (so need not, and must not, narrow lists to its own).
     pub fn is_admin(&self) -> bool {
-        self.roles.iter().any(|r| r == "admin")
+        self.roles().is_admin()
     }
 
     pub fn info(&self) -> SessionInfo {
@@ -111,6 +116,39 @@ pub fn set_cookie_header(value: &str) {
     }
 }
 
+/// Shapes the response of a request that ended in `error`: its HTTP status, and, when Keystone
+/// no longer accepts the session's token, the removal of the cookie (otherwise the login page
+/// would send the browser straight back on the strength of a cookie that can never work).
+/// `page`: a rendered page, whose redirects to the login page must stay redirects.
+pub fn respond_to_error(error: &AppError, page: bool) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    if matches!(error, AppError::SessionExpired) {
+        if let Ok(backend) = super::backend() {
+            set_cookie_header(&removal_cookie(&backend));
+        }
+    }
+    if page && error.needs_login() {
+        return;
+    }
+    // A plain form post (no JavaScript) is answered with a redirect back to its page, which
+    // Leptos adds after this; a status here would stop the browser from following it.
+    let form_post = !page
+        && use_context::<Parts>().is_some_and(|p| {
+            p.headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+    if form_post {
+        return;
+    }
+    if let Ok(status) = http::StatusCode::from_u16(error.http_status()) {
+        response.set_status(status);
+    }
+}
+
 fn request_parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| AppError::Internal("no request in context".into()))
 }
@@ -121,45 +159,15 @@ pub fn current_session(backend: &Backend) -> Result<Session, AppError> {
     read_session(backend, &parts).ok_or(AppError::NotLoggedIn)
 }
 
-/// The current session if its roles include admin; a clear refusal otherwise.
-pub fn require_admin(backend: &Backend) -> Result<Session, AppError> {
-    let session = current_session(backend)?;
-    if session.is_admin() {
-        Ok(session)
-    } else {
-        Err(AppError::Forbidden(
-            "Administrator role required: this page shows every project's instances and hosts."
-                .into(),
-        ))
-    }
-}
-
-/// The current session if its roles may see `scope`: every project needs admin; the own
-/// project's list needs the project manager role (or admin), which is what Nova 34's
-/// `project_manager_api` policies key on.
+/// The current session if `crate::policy` lets it see `scope`'s list; a refusal naming the
+/// policy otherwise.
 pub fn require_scope(
     backend: &Backend,
     scope: crate::model::ListScope,
 ) -> Result<Session, AppError> {
-    match scope {
-        crate::model::ListScope::AllProjects => require_admin(backend),
-        crate::model::ListScope::MyProject => {
-            let session = current_session(backend)?;
-            if session.is_admin()
-                || session
-                    .roles
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case("manager"))
-            {
-                Ok(session)
-            } else {
-                Err(AppError::Forbidden(
-                    "Project manager role required: this page lets you move your project's instances."
-                        .into(),
-                ))
-            }
-        }
-    }
+    let session = current_session(backend)?;
+    super::guard::require(&session, scope.action())?;
+    Ok(session)
 }
 
 /// Refuses a state-changing request that a browser sent from another site. SameSite=Strict

@@ -5,6 +5,34 @@ use openstack_client::{Error, ErrorKind};
 
 use crate::error::{service_title, AppError, UpstreamFailure};
 
+/// The longest upstream message passed on to the page; Nova's own are a sentence or two, and a
+/// message that echoes a request must not grow the answer without bound.
+const MAX_MESSAGE: usize = 1000;
+
+/// What a person may read of the error: the service's own message for an HTTP answer; for a
+/// failure on the way (timeout, refused connection, broken answer) Ferry's words, since the
+/// client library's text names internal URLs. The full error goes to the log.
+fn readable(e: &Error) -> String {
+    let message = match e.kind {
+        ErrorKind::Http(_) | ErrorKind::Unsupported => e.message.clone(),
+        ErrorKind::Timeout => "no answer within Ferry's upstream timeout".into(),
+        ErrorKind::Connect => "the connection could not be made".into(),
+        ErrorKind::Interrupted => "the connection broke before the answer was complete".into(),
+        ErrorKind::Decode => "the answer could not be decoded".into(),
+        ErrorKind::Config => "Ferry's connection settings for this cloud are unusable".into(),
+    };
+    if !matches!(e.kind, ErrorKind::Http(_) | ErrorKind::Unsupported) {
+        tracing::warn!(error = %e, "OpenStack call failed");
+    }
+    if message.chars().count() > MAX_MESSAGE {
+        let mut short: String = message.chars().take(MAX_MESSAGE).collect();
+        short.push('…');
+        short
+    } else {
+        message
+    }
+}
+
 /// For a request that changes something (a migration, confirm, revert): a timeout does not mean
 /// it failed, so say so, and never send it again.
 pub fn action_error(e: Error, doing: &str) -> AppError {
@@ -22,7 +50,7 @@ pub fn action_error(e: Error, doing: &str) -> AppError {
             ),
             service: e.service.to_string(),
             status: None,
-            message: e.message,
+            message: readable(&e),
             request_id: e.request_id,
             unreachable: e.kind == ErrorKind::Timeout,
             maybe_started: true,
@@ -42,6 +70,7 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
     if status == Some(401) {
         return AppError::SessionExpired;
     }
+    let message = readable(&e);
     let summary = match (&e.kind, status) {
         (ErrorKind::Timeout, _) => {
             format!("Ferry could not {doing}: the {service} service did not answer in time.")
@@ -55,22 +84,21 @@ pub fn upstream_error(e: Error, doing: &str) -> AppError {
         (ErrorKind::Decode, _) => format!(
             "Ferry could not {doing}: the {service} service sent an answer Ferry cannot read."
         ),
-        (_, Some(403)) => format!("The {service} service refused to {doing}: {}", e.message),
-        (_, Some(404)) => format!("Ferry could not {doing}: {}", e.message),
+        (_, Some(403)) => format!("The {service} service refused to {doing}: {message}"),
+        (_, Some(404)) => format!("Ferry could not {doing}: {message}"),
         (_, Some(409)) => format!(
-            "The {service} service cannot {doing} in the instance's current state: {}",
-            e.message
+            "The {service} service cannot {doing} in the instance's current state: {message}"
         ),
         (_, Some(code)) if code >= 500 => {
             format!("The {service} service failed while Ferry tried to {doing} (HTTP {code}).")
         }
-        _ => format!("Ferry could not {doing}: {}", e.message),
+        _ => format!("Ferry could not {doing}: {message}"),
     };
     AppError::Upstream(UpstreamFailure {
         summary,
         service: e.service.to_string(),
         status,
-        message: e.message,
+        message,
         request_id: e.request_id,
         unreachable,
         maybe_started: false,
@@ -110,6 +138,23 @@ mod tests {
         assert!(text.contains("did not send it again"), "{text}");
         let text = upstream_error(e, "list instances").to_string();
         assert!(text.contains("broke before its answer arrived"), "{text}");
+    }
+
+    #[test]
+    fn no_internal_url_or_unbounded_echo_reaches_the_page() {
+        let e = Error::new(
+            ErrorKind::Connect,
+            "compute",
+            "list servers",
+            "error sending request for url (http://10.0.0.1:8774/v2.1/servers/detail?name=x)",
+        );
+        let err = upstream_error(e, "list instances");
+        let all = format!("{err} {}", err.details().unwrap_or_default());
+        assert!(!all.contains("10.0.0.1"), "{all}");
+        assert!(!all.contains("http://"), "{all}");
+        let e = Error::new(ErrorKind::Http(400), "compute", "x", "v".repeat(50_000));
+        let err = upstream_error(e, "list instances");
+        assert!(err.details().unwrap().len() < 1200);
     }
 
     #[test]
