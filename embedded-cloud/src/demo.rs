@@ -352,6 +352,7 @@ fn host(rng: &mut Seeded, name: &str, zone: &str, n: u64, now: Time) -> Host {
         forced_down: false,
         heartbeat_lost: false,
         service_updated_at: now,
+        max_concurrent_live_migrations: 1,
         inventories: vec![
             Inventory {
                 resource_class: "VCPU",
@@ -448,6 +449,7 @@ fn instance(
         key_name: Some(format!("{project}-key")),
         description: None,
         pre_resize_vm_state: None,
+        progress: 0,
     };
     let request_id = st.record_action(&inst.uuid, "create", &inst.project_id, &inst.user_id);
     if let Some(a) = st.action_mut(&request_id) {

@@ -42,8 +42,16 @@ impl Fault {
     pub fn instance_not_found(id: &str) -> Self {
         Self::not_found(format!("Instance {id} could not be found."))
     }
-    /// `common.raise_http_conflict_for_instance_invalid_state`.
+    /// `common.raise_http_conflict_for_instance_invalid_state`. A task_state
+    /// of None is Python's None there, which the `state is not None` test
+    /// turns into the generic text (recorded from Nova 34: abort or
+    /// force-complete of an instance that is not migrating).
     pub fn invalid_state(action: &str, id: &str, attr: &str, state: &str) -> Self {
+        if state == "None" {
+            return Self::conflict(format!(
+                "Instance {id} is in an invalid state for '{action}'"
+            ));
+        }
         Self::conflict(format!(
             "Cannot '{action}' instance {id} while it is in {attr} {state}"
         ))

@@ -34,7 +34,31 @@ pub struct CloudConfig {
     pub token_ttl: Duration,
     /// Nova's `resize_confirm_window`: confirm VERIFY_RESIZE automatically after this (scaled by speed).
     pub auto_confirm: Option<Duration>,
+    /// nova-compute's `max_concurrent_live_migrations`, given to every host
+    /// at start (Nova's default 1; 0 = unlimited). Per host: `PUT /_cloud/hosts/{host}`.
+    pub max_concurrent_live_migrations: u32,
+    /// libvirt's `live_migration_completion_timeout`, seconds per GiB of data
+    /// to copy (flavor RAM, at least 2, plus local disks for block migration);
+    /// Nova's default 800, 0 = never. Counted in realistic seconds, so it
+    /// scales with `speed` like every other duration.
+    pub live_migration_completion_timeout: u64,
+    /// libvirt's `live_migration_timeout_action` when that timeout passes.
+    pub live_migration_timeout_action: TimeoutAction,
 }
+
+/// `[libvirt] live_migration_timeout_action`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TimeoutAction {
+    /// Nova's default: the job is aborted and the migration ends `cancelled`.
+    #[default]
+    Abort,
+    /// The guest is paused so the copy can finish (post-copy is not modelled:
+    /// `live_migration_permit_post_copy` defaults to False).
+    ForceComplete,
+}
+
+/// A live migration's behaviour (see [`Cloud::set_migration_behaviour`]).
+pub use model::MigrationBehaviour;
 
 impl Default for CloudConfig {
     fn default() -> Self {
@@ -43,6 +67,9 @@ impl Default for CloudConfig {
             instances: 0,
             token_ttl: Duration::from_secs(3600),
             auto_confirm: None,
+            max_concurrent_live_migrations: 1,
+            live_migration_completion_timeout: 800,
+            live_migration_timeout_action: TimeoutAction::Abort,
         }
     }
 }
@@ -108,7 +135,10 @@ pub struct Cloud {
 
 impl Cloud {
     pub fn new(config: CloudConfig) -> Cloud {
-        let state = demo::build(config.instances);
+        let mut state = demo::build(config.instances);
+        for h in &mut state.hosts {
+            h.max_concurrent_live_migrations = config.max_concurrent_live_migrations;
+        }
         Cloud {
             inner: Arc::new(Inner {
                 speed: std::sync::atomic::AtomicU64::new(config.speed.to_bits()),
@@ -161,6 +191,30 @@ impl Cloud {
     /// The current speed factor (see [`CloudConfig::speed`]).
     pub fn speed(&self) -> f64 {
         f64::from_bits(self.inner.speed.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Set one host's `max_concurrent_live_migrations` (0 = unlimited). Queued
+    /// migrations from it start at once if the new limit leaves room.
+    /// Returns false for an unknown host.
+    pub fn set_max_concurrent_live_migrations(&self, host: &str, limit: u32) -> bool {
+        match self.lock().host_mut(host) {
+            Some(h) => {
+                h.max_concurrent_live_migrations = limit;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How live migrations of one instance behave from now on, including one
+    /// already running. Returns false for an unknown instance.
+    pub fn set_migration_behaviour(&self, instance_uuid: &str, b: MigrationBehaviour) -> bool {
+        let mut st = self.lock();
+        if st.instance(instance_uuid).is_none() {
+            return false;
+        }
+        st.migration_behaviour.insert(instance_uuid.to_string(), b);
+        true
     }
 
     /// Changes how fast everything that starts from now on runs; steps already sleeping keep

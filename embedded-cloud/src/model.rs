@@ -49,6 +49,10 @@ pub struct Host {
     pub service_updated_at: Time,
     pub inventories: Vec<Inventory>,
     pub generation: u64,
+    /// nova-compute's `[DEFAULT] max_concurrent_live_migrations` on this host
+    /// (Nova's default 1; 0 = unlimited): how many live migrations *from* it
+    /// run at once. The rest wait in `queued`, first come first served.
+    pub max_concurrent_live_migrations: u32,
 }
 
 impl Host {
@@ -148,6 +152,9 @@ pub struct Instance {
     pub description: Option<String>,
     /// vm_state to return to after confirm/revert of a cold migration (active or stopped).
     pub pre_resize_vm_state: Option<&'static str>,
+    /// `instance.progress`: libvirt's monitor sets it to 100 - memory remaining %
+    /// while a live migration runs; back to 0 when it ends.
+    pub progress: u8,
 }
 
 pub const POWER_NOSTATE: u8 = 0;
@@ -201,6 +208,30 @@ impl Migration {
             self.status,
             "completed" | "error" | "failed" | "cancelled" | "confirmed" | "reverted" | "done"
         )
+    }
+}
+
+/// How a live migration of one instance behaves once running, set by the
+/// `/_cloud/servers/{id}/migration-behaviour` test hook. Read on every
+/// monitor tick, so it may change while a migration runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MigrationBehaviour {
+    /// false: after the first pass the guest dirties memory at least as fast
+    /// as it is copied, so memory_remaining_bytes never makes a new low until
+    /// the migration is force-completed, aborted or hits Nova's completion timeout.
+    pub converge: bool,
+    /// true: the compute stops reporting: a preparing migration stays
+    /// preparing, a running one stops copying and its record (counters and
+    /// updated_at) is no longer written. Abort still takes effect.
+    pub stall: bool,
+}
+
+impl Default for MigrationBehaviour {
+    fn default() -> Self {
+        MigrationBehaviour {
+            converge: true,
+            stall: false,
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub struct State {
     pub users: Vec<User>,
     pub tokens: HashMap<String, Token>,
     pub requests: Vec<RecordedRequest>,
+    /// Per-instance live-migration behaviour; instances not listed converge.
+    pub migration_behaviour: HashMap<String, MigrationBehaviour>,
     next_migration_id: u64,
     next_action_id: u64,
 }
@@ -65,6 +67,13 @@ impl State {
 
     pub fn migration_mut(&mut self, id: u64) -> Option<&mut Migration> {
         self.migrations.iter_mut().find(|m| m.id == id)
+    }
+
+    pub fn behaviour(&self, instance_uuid: &str) -> MigrationBehaviour {
+        self.migration_behaviour
+            .get(instance_uuid)
+            .copied()
+            .unwrap_or_default()
     }
 
     pub fn next_migration_id(&mut self) -> u64 {

@@ -241,30 +241,6 @@ async fn abort_cancels_a_running_migration_and_keeps_the_host() {
 }
 
 #[tokio::test]
-async fn abort_of_a_queued_migration_needs_2_65() {
-    let h = harness(embedded_cloud::CloudConfig {
-        speed: 2.0,
-        ..Default::default()
-    });
-    let admin = h.token("admin").await;
-    let id = h.server_id(&admin, "etl-1").await;
-    assert_eq!(
-        h.action(&id, &admin, "2.80", live(json!("compute2")))
-            .await
-            .status,
-        StatusCode::ACCEPTED
-    );
-    let m = h.wait_migration(&admin, &id, "queued").await;
-    let mid = m["id"].as_u64().expect("id");
-    let path = format!("/servers/{id}/migrations/{mid}");
-    let r = h.nova(Method::DELETE, &path, &admin, "2.64", None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
-    let r = h.nova(Method::DELETE, &path, &admin, "2.65", None).await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    h.wait_migration(&admin, &id, "cancelled").await;
-}
-
-#[tokio::test]
 async fn force_complete_finishes_a_running_migration() {
     let h = harness(embedded_cloud::CloudConfig {
         speed: 5.0,
@@ -291,41 +267,13 @@ async fn force_complete_finishes_a_running_migration() {
         )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    // At speed 5 the normal copy takes ~3 s; forced it ends well before.
-    let started = std::time::Instant::now();
+    // The non-converging case, where forcing is the only way to finish, is in
+    // live_migration_control.rs; queued/paused refusals too.
     h.wait_migration(&admin, &id, "completed").await;
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(
         h.wait_status(&admin, &id, "ACTIVE").await["OS-EXT-SRV-ATTR:host"],
         "compute3"
     );
-}
-
-#[tokio::test]
-async fn force_complete_outside_running_is_400() {
-    let h = harness(embedded_cloud::CloudConfig {
-        speed: 2.0,
-        ..Default::default()
-    });
-    let admin = h.token("admin").await;
-    let id = h.server_id(&admin, "etl-3").await;
-    h.action(&id, &admin, "2.80", live(json!("compute1"))).await;
-    let m = h.wait_migration(&admin, &id, "queued").await;
-    let path = format!("/servers/{id}/migrations/{}/action", m["id"]);
-    let r = h
-        .nova(
-            Method::POST,
-            &path,
-            &admin,
-            "2.22",
-            Some(json!({"force_complete": null})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -128,10 +128,43 @@ pub fn parse_body(body: &Bytes) -> ApiResult<Value> {
 }
 
 /// jsonschema's message shape for a body that fails validation.
+/// Nova's ValidationError text: the value as Python's str() shows it, the
+/// reason as jsonschema words it (with Python reprs, see `py_repr`).
 pub fn invalid_body(field: &str, value: &Value, why: &str) -> Fault {
+    let value = match value {
+        Value::String(s) => s.clone(),
+        other => py_repr(other),
+    };
     Fault::bad_request(format!(
         "Invalid input for field/attribute {field}. Value: {value}. {why}"
     ))
+}
+
+/// Python's repr() of a JSON value, as Nova's messages print request data:
+/// `{'host': None, 'force': True}`. serde_json sorts object keys, so a dict
+/// prints in key order where Python keeps the request's order.
+pub fn py_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            if s.contains('\'') && !s.contains('"') {
+                format!("\"{s}\"")
+            } else {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", py_repr(&Value::String(k.clone())), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 pub fn ok(body: Value) -> Response {

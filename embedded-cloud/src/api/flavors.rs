@@ -26,7 +26,12 @@ fn view(app: &App, f: &Flavor, mv: Mv, detail: bool) -> Value {
         o.insert("disk".into(), json!(f.disk));
         o.insert("vcpus".into(), json!(f.vcpus));
         o.insert("OS-FLV-EXT-DATA:ephemeral".into(), json!(f.ephemeral));
-        o.insert("OS-FLV-DISABLED:disabled".into(), json!(false));
+        // views/flavors.py drops OS-FLV-DISABLED:disabled and rxtx_factor at
+        // 2.102 (recorded from Nova 34: rxtx_factor is still there at 2.75).
+        if !mv.at_least(102) {
+            o.insert("OS-FLV-DISABLED:disabled".into(), json!(false));
+            o.insert("rxtx_factor".into(), json!(1.0));
+        }
         o.insert("os-flavor-access:is_public".into(), json!(true));
         // Before 2.75 a zero swap was the empty string.
         o.insert(
@@ -37,9 +42,6 @@ fn view(app: &App, f: &Flavor, mv: Mv, detail: bool) -> Value {
                 json!(f.swap)
             },
         );
-        if !mv.at_least(75) {
-            o.insert("rxtx_factor".into(), json!(1.0));
-        }
         if mv.at_least(61) {
             o.insert("extra_specs".into(), json!(f.extra_specs));
         }

@@ -277,11 +277,13 @@ fn subject(headers: &HeaderMap) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-fn token_not_found(id: &str) -> Response {
+/// Keystone answers a revoked, expired or unknown subject token alike
+/// (recorded from Keystone 30).
+fn token_not_found(_id: &str) -> Response {
     keystone_error(
         StatusCode::NOT_FOUND,
         "Not Found",
-        &format!("Could not find token: {id}."),
+        "Failed to validate token",
     )
 }
 

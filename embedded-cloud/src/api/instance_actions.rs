@@ -119,7 +119,8 @@ pub async fn show(
         .find(|a| a.instance_uuid == id && a.request_id == request_id)
     else {
         return Err(Fault::not_found(format!(
-            "Action {request_id} for instance {id} could not be found."
+            // instance_actions.py show (recorded from Nova 34).
+            "Action {request_id} not found"
         )));
     };
     let admin = ctx.is_admin();

@@ -23,7 +23,14 @@ fn view(app: &App, m: &Migration, mv: Mv, show_hosts: bool) -> Value {
         "instance_uuid": m.instance_uuid,
         "status": m.status,
         "source_compute": host(Some(&m.source_compute)),
-        "source_node": host(Some(&m.source_node)),
+        // The conductor sets a live migration's source_node together with its
+        // destination; one that failed before choosing one has none
+        // (recorded from Nova 34: own-host and NoValidHost failures).
+        "source_node": if m.migration_type == LIVE_MIGRATION && m.dest_compute.is_none() {
+            Value::Null
+        } else {
+            host(Some(&m.source_node))
+        },
         "dest_compute": host(m.dest_compute.as_deref()),
         "dest_host": host(m.dest_host.as_deref()),
         "dest_node": host(m.dest_node.as_deref()),
@@ -75,7 +82,9 @@ pub async fn index(
     let project = if admin {
         requested_project.map(String::from)
     } else {
-        if requested_project.is_some_and(|p| p != ctx.project_id) {
+        // migrations.py: no project_id, or another one, needs
+        // index:all_projects (recorded from Nova 34: a manager's plain list is a 403).
+        if requested_project.is_none_or(|p| p != ctx.project_id) {
             return Err(Fault::policy(
                 "os_compute_api:os-migrations:index:all_projects",
             ));

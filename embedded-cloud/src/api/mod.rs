@@ -155,6 +155,11 @@ pub fn router(cloud: Cloud, base: String) -> Router {
             axum::routing::put(test_hooks::put_server_state),
         )
         .route(
+            "/_cloud/servers/{id}/migration-behaviour",
+            axum::routing::put(test_hooks::put_migration_behaviour),
+        )
+        .route("/_cloud/hosts/{host}", put(test_hooks::put_host))
+        .route(
             "/_cloud/faults",
             get(test_hooks::get_faults).put(test_hooks::put_faults),
         );

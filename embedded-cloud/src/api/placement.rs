@@ -93,12 +93,16 @@ fn provider(app: &App, h: &Host) -> Value {
     })
 }
 
-fn not_found(uuid: &str) -> Response {
-    placement_error(
-        StatusCode::NOT_FOUND,
-        "Not Found",
-        &format!("No resource provider with uuid {uuid} found"),
-    )
+/// webob's 404 text, then Placement's explanation, then two spaces (recorded
+/// from Placement 16). The usages handler chains NotFound's own message.
+fn not_found(uuid: &str, chained: bool) -> Response {
+    let why = format!("No resource provider with uuid {uuid} found");
+    let detail = if chained {
+        format!("The resource could not be found.\n\n {why}: {why}  ")
+    } else {
+        format!("The resource could not be found.\n\n {why}  ")
+    };
+    placement_error(StatusCode::NOT_FOUND, "Not Found", &detail)
 }
 
 pub async fn providers(State(app): State<App>, RawQuery(raw): RawQuery) -> Response {
@@ -118,14 +122,14 @@ pub async fn provider_show(State(app): State<App>, Path(uuid): Path<String>) -> 
     let st = app.cloud.lock();
     match st.host_by_node_uuid(&uuid) {
         Some(h) => ok(provider(&app, h)),
-        None => not_found(&uuid),
+        None => not_found(&uuid, false),
     }
 }
 
 pub async fn inventories(State(app): State<App>, Path(uuid): Path<String>) -> Response {
     let st = app.cloud.lock();
     let Some(h) = st.host_by_node_uuid(&uuid) else {
-        return not_found(&uuid);
+        return not_found(&uuid, false);
     };
     let mut inv = Map::new();
     for i in &h.inventories {
@@ -147,7 +151,7 @@ pub async fn inventories(State(app): State<App>, Path(uuid): Path<String>) -> Re
 pub async fn usages(State(app): State<App>, Path(uuid): Path<String>) -> Response {
     let st = app.cloud.lock();
     let Some(h) = st.host_by_node_uuid(&uuid) else {
-        return not_found(&uuid);
+        return not_found(&uuid, true);
     };
     let all = st.usages();
     let mut out = Map::new();

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{Map, Value};
 
-use super::common::{accepted, invalid_body, no_content, App};
+use super::common::{accepted, invalid_body, no_content, py_repr, App};
 use super::servers::visible_instance;
 use crate::clock;
 use crate::context::Ctx;
@@ -155,7 +155,10 @@ fn host_arg(field: &str, v: Option<&Value>) -> ApiResult<Option<String>> {
         Some(other) => Err(invalid_body(
             field,
             other,
-            &format!("{other} is not valid under any of the given schemas"),
+            &format!(
+                "{} is not valid under any of the given schemas",
+                py_repr(other)
+            ),
         )),
     }
 }
@@ -206,7 +209,7 @@ fn live_args(mv: Mv, args: &Value) -> ApiResult<LiveArgs> {
         return Err(invalid_body(
             F,
             args,
-            &format!("{args} is not of type 'object'"),
+            &format!("{} is not of type 'object'", py_repr(args)),
         ));
     };
     let allowed: &[&str] = if mv.at_least(25) && mv.between(30, 67) {
@@ -230,7 +233,7 @@ fn live_args(mv: Mv, args: &Value) -> ApiResult<LiveArgs> {
             invalid_body(
                 "block_migration",
                 v,
-                &format!("{v} is not valid under any of the given schemas"),
+                &format!("{} is not valid under any of the given schemas", py_repr(v)),
             )
         })?),
     };
@@ -240,7 +243,7 @@ fn live_args(mv: Mv, args: &Value) -> ApiResult<LiveArgs> {
             invalid_body(
                 "disk_over_commit",
                 d,
-                &format!("{d} is not valid under any of the given schemas"),
+                &format!("{} is not valid under any of the given schemas", py_repr(d)),
             )
         })?;
     }
@@ -250,7 +253,7 @@ fn live_args(mv: Mv, args: &Value) -> ApiResult<LiveArgs> {
             invalid_body(
                 "force",
                 v,
-                &format!("{v} is not valid under any of the given schemas"),
+                &format!("{} is not valid under any of the given schemas", py_repr(v)),
             )
         })?,
     };
@@ -392,7 +395,7 @@ fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResul
                 return Err(invalid_body(
                     "migrate",
                     other,
-                    &format!("{other} is not of type 'object', 'null'"),
+                    &format!("{} is not of type 'object', 'null'", py_repr(other)),
                 ))
             }
         }
@@ -618,7 +621,7 @@ fn lock(
                     return Err(invalid_body(
                         "locked_reason",
                         other,
-                        &format!("{other} is not of type 'string'"),
+                        &format!("{} is not of type 'string'", py_repr(other)),
                     ))
                 }
             }
@@ -627,7 +630,7 @@ fn lock(
             return Err(invalid_body(
                 action,
                 other,
-                &format!("{other} is not of type 'null'"),
+                &format!("{} is not of type 'null'", py_repr(other)),
             ))
         }
     };

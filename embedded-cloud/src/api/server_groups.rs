@@ -47,12 +47,10 @@ pub async fn index(
         Some("") => true,
         Some(v) => parse_bool("all_projects", v)?,
     };
-    if all {
-        policy::enforce(
-            ctx.is_admin(),
-            "os_compute_api:os-server-groups:index:all_projects",
-        )?;
-    }
+    // index:all_projects is checked with fatal=False: for a non-admin
+    // all_projects is ignored and the own project's groups come back
+    // (recorded from Nova 34: a member's all_projects=True is a 200).
+    let all = all && ctx.is_admin();
     let limit = parse_limit(&q)?;
     let offset = match q.get("offset") {
         None => 0,

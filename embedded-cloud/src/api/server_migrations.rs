@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
-use super::common::{accepted, invalid_body, ok, parse_body, App};
+use super::common::{accepted, invalid_body, ok, parse_body, py_repr, App};
 use super::servers::visible_instance;
 use crate::clock;
 use crate::context::Ctx;
@@ -24,6 +24,10 @@ fn in_progress_live(m: &Migration) -> bool {
 
 fn view(m: &Migration, mv: Mv, show_hosts: bool) -> Value {
     let host = |v: Option<&str>| if show_hosts { json!(v) } else { Value::Null };
+    // The counters are NULL columns until libvirt's monitor first saves the
+    // job's stats, which happens once the migration is running.
+    let started = !matches!(m.status, "accepted" | "queued" | "preparing");
+    let counter = |v: u64| if started { json!(v) } else { Value::Null };
     let mut out = json!({
         "id": m.id,
         "server_uuid": m.instance_uuid,
@@ -35,12 +39,12 @@ fn view(m: &Migration, mv: Mv, show_hosts: bool) -> Value {
         "dest_compute": host(m.dest_compute.as_deref()),
         "dest_host": host(m.dest_host.as_deref()),
         "dest_node": host(m.dest_node.as_deref()),
-        "memory_total_bytes": m.memory_total_bytes,
-        "memory_processed_bytes": m.memory_processed_bytes,
-        "memory_remaining_bytes": m.memory_remaining_bytes,
-        "disk_total_bytes": m.disk_total_bytes,
-        "disk_processed_bytes": m.disk_processed_bytes,
-        "disk_remaining_bytes": m.disk_remaining_bytes,
+        "memory_total_bytes": counter(m.memory_total_bytes),
+        "memory_processed_bytes": counter(m.memory_processed_bytes),
+        "memory_remaining_bytes": counter(m.memory_remaining_bytes),
+        "disk_total_bytes": counter(m.disk_total_bytes),
+        "disk_processed_bytes": counter(m.disk_processed_bytes),
+        "disk_remaining_bytes": counter(m.disk_remaining_bytes),
     });
     if let Some(obj) = out.as_object_mut() {
         if mv.at_least(59) {
@@ -62,9 +66,22 @@ fn require_version(mv: Mv, minor: u32) -> ApiResult<()> {
     }
 }
 
-fn parse_mid(mid: &str) -> ApiResult<u64> {
-    mid.parse::<u64>()
-        .map_err(|_| Fault::bad_request(format!("Invalid migration id {mid}")))
+/// Nova does not validate the path id: it goes into the SQL query as is, so
+/// an id that is not a number matches no row and ends as "not found" (MySQL
+/// compares it as 0, and migration ids start at 1). `None` = no such row.
+fn parse_mid(mid: &str) -> Option<u64> {
+    mid.parse::<u64>().ok()
+}
+
+fn find<'a>(
+    st: &'a crate::state::State,
+    mid: Option<u64>,
+    instance_uuid: &str,
+) -> Option<&'a Migration> {
+    let mid = mid?;
+    st.migrations
+        .iter()
+        .find(|m| m.id == mid && m.instance_uuid == instance_uuid)
 }
 
 pub async fn index(
@@ -96,23 +113,21 @@ pub async fn show(
     Path((id, mid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     require_version(mv, 23)?;
-    let mid = parse_mid(&mid)?;
     let st = app.cloud.lock();
-    let inst = visible_instance(&st, &ctx, &id)?;
+    visible_instance(&st, &ctx, &id)?;
     policy::enforce(ctx.is_admin(), "os_compute_api:servers:migrations:show")?;
-    let _ = inst;
-    match st
-        .migrations
-        .iter()
-        .find(|m| m.id == mid && m.instance_uuid == id)
-    {
-        Some(m) if in_progress_live(m) => Ok(ok(json!({ "migration": view(m, mv, true) }))),
-        Some(_) => Err(Fault::not_found(format!(
+    // server_migrations.py show: three different 404 texts.
+    match find(&st, parse_mid(&mid), &id) {
+        None => Err(Fault::not_found(format!(
             "In-progress live migration {mid} is not found for server {id}."
         ))),
-        None => Err(Fault::not_found(format!(
-            "Migration {mid} not found for instance {id}"
+        Some(m) if m.migration_type != LIVE_MIGRATION => Err(Fault::not_found(format!(
+            "Migration {mid} for server {id} is not live-migration."
         ))),
+        Some(m) if !in_progress_live(m) => Err(Fault::not_found(format!(
+            "Live migration {mid} for server {id} is not in progress."
+        ))),
+        Some(m) => Ok(ok(json!({ "migration": view(m, mv, true) }))),
     }
 }
 
@@ -133,18 +148,20 @@ pub async fn action(
             return Err(invalid_body(
                 "force_complete",
                 v,
-                &format!("{v} is not of type 'null'"),
+                &format!("{} is not of type 'null'", py_repr(v)),
             ));
         }
         _ => return Err(Fault::malformed_body()),
     }
-    let mid = parse_mid(&mid)?;
     let mut st = app.cloud.lock();
     let inst = visible_instance(&st, &ctx, &id)?.clone();
     policy::enforce(
         policy::project_manager_or_admin(&ctx, &inst.project_id),
         "os_compute_api:servers:migrations:force_complete",
     )?;
+    // live_migrate_force_complete: @check_instance_lock, then
+    // @check_instance_state(vm_state=[ACTIVE], task_state=[MIGRATING]); the
+    // API maps InstanceIsLocked to 409 with its own text.
     if inst.locked && !ctx.is_admin() {
         return Err(Fault::locked(&id));
     }
@@ -164,17 +181,13 @@ pub async fn action(
             inst.task_state.unwrap_or("None"),
         ));
     }
-    let Some(m) = st
-        .migrations
-        .iter()
-        .find(|m| m.id == mid && m.instance_uuid == id)
-        .cloned()
-    else {
+    // MigrationNotFoundForInstance and InvalidMigrationState are both 400 here.
+    let Some(m) = find(&st, parse_mid(&mid), &id).cloned() else {
         return Err(Fault::bad_request(format!(
             "Migration {mid} not found for instance {id}"
         )));
     };
-    if m.migration_type != LIVE_MIGRATION || m.status != "running" {
+    if m.status != "running" {
         return Err(Fault::bad_request(format!(
             "Migration {mid} state of instance {id} is {}. Cannot force complete while the migration is in this state.",
             m.status
@@ -192,7 +205,7 @@ pub async fn action(
         &inst.host,
         None,
     );
-    if let Some(m) = st.migration_mut(mid) {
+    if let Some(m) = st.migration_mut(m.id) {
         m.force_complete_requested = true;
     }
     Ok(accepted())
@@ -206,15 +219,18 @@ pub async fn abort(
     Path((id, mid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     require_version(mv, 24)?;
-    let mid = parse_mid(&mid)?;
     let mut st = app.cloud.lock();
     let inst = visible_instance(&st, &ctx, &id)?.clone();
     policy::enforce(
         policy::project_manager_or_admin(&ctx, &inst.project_id),
         "os_compute_api:servers:migrations:delete",
     )?;
+    // InstanceIsLocked is an InstanceInvalidState without attr/state, and the
+    // delete handler turns every InstanceInvalidState into this generic text.
     if inst.locked && !ctx.is_admin() {
-        return Err(Fault::locked(&id));
+        return Err(Fault::conflict(format!(
+            "Instance {id} is in an invalid state for 'abort live migration'"
+        )));
     }
     if inst.task_state != Some("migrating") {
         return Err(Fault::invalid_state(
@@ -224,19 +240,15 @@ pub async fn abort(
             inst.task_state.unwrap_or("None"),
         ));
     }
-    let Some(m) = st
-        .migrations
-        .iter()
-        .find(|m| m.id == mid && m.instance_uuid == id)
-        .cloned()
-    else {
+    let Some(m) = find(&st, parse_mid(&mid), &id).cloned() else {
         return Err(Fault::not_found(format!(
             "Migration {mid} not found for instance {id}"
         )));
     };
+    // live_migrate_abort checks the status only, whatever the migration type.
     let abortable =
         m.status == "running" || (mv.at_least(65) && matches!(m.status, "queued" | "preparing"));
-    if m.migration_type != LIVE_MIGRATION || !abortable {
+    if !abortable {
         return Err(Fault::bad_request(format!(
             "Migration {mid} state of instance {id} is {}. Cannot abort live migration while the migration is in this state.",
             m.status
@@ -249,7 +261,7 @@ pub async fn abort(
         &inst.host,
         None,
     );
-    if let Some(m) = st.migration_mut(mid) {
+    if let Some(m) = st.migration_mut(m.id) {
         m.abort_requested = true;
     }
     Ok(accepted())

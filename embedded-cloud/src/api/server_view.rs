@@ -87,7 +87,14 @@ pub fn detail(app: &App, st: &State, ctx: &Ctx, mv: Mv, i: &Instance, show: bool
     put("accessIPv6", json!(""));
     put("links", app.links(&format!("servers/{}", i.uuid)));
     put("OS-DCF:diskConfig", json!("MANUAL"));
-    put("progress", json!(0));
+    // views/servers.py: `progress` only in these statuses; it is the
+    // instance's progress (libvirt's share of memory copied while migrating).
+    if matches!(
+        status(i),
+        "ACTIVE" | "BUILD" | "REBUILD" | "RESIZE" | "VERIFY_RESIZE" | "MIGRATING"
+    ) {
+        put("progress", json!(i.progress));
+    }
     put("OS-EXT-AZ:availability_zone", json!(i.zone));
     put("config_drive", json!(""));
     put("key_name", json!(i.key_name));

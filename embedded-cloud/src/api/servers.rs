@@ -119,19 +119,61 @@ struct Filters {
 }
 
 fn regex_filter(param: &str, v: &str) -> ApiResult<regex::Regex> {
-    // MySQL's REGEXP under Nova's default collation ignores case. A pattern the
-    // regex engine rejects is matched literally rather than failing the call.
-    RegexBuilder::new(v)
+    // The query schema's `format: regex` is Python's re.compile, and the empty
+    // string is refused too (recorded from Nova 34: `name=[` is a 400).
+    let refused = || invalid_query(param, v, &format!("'{v}' is not a 'regex'"));
+    if v.is_empty() {
+        return Err(refused());
+    }
+    // MySQL's REGEXP under Nova's default collation ignores case.
+    match RegexBuilder::new(v)
         .case_insensitive(true)
         .size_limit(1 << 20)
         .build()
-        .or_else(|_| {
-            RegexBuilder::new(&regex::escape(v))
-                .case_insensitive(true)
-                .build()
-        })
-        .map_err(|_| invalid_query(param, v, "invalid regular expression"))
+    {
+        Ok(r) => Ok(r),
+        // Python accepts lookaround and backreferences, which this engine
+        // lacks: match those patterns literally rather than refuse them.
+        Err(_) if PYTHON_ONLY.iter().any(|p| v.contains(p)) => RegexBuilder::new(&regex::escape(v))
+            .case_insensitive(true)
+            .build()
+            .map_err(|_| refused()),
+        Err(_) => Err(refused()),
+    }
 }
+
+const PYTHON_ONLY: &[&str] = &[
+    "(?=", "(?!", "(?<=", "(?<!", "(?P=", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7", "\\8",
+    "\\9",
+];
+
+/// Every status `common._STATE_MAP` can produce: a status filter naming none
+/// of them is a 400 from 2.38 (an empty list before).
+const KNOWN_STATUSES: &[&str] = &[
+    "ACTIVE",
+    "BUILD",
+    "CONFIRMING_RESIZE",
+    "DELETED",
+    "ERROR",
+    "HARD_REBOOT",
+    "MIGRATING",
+    "PASSWORD",
+    "PAUSED",
+    "POWER_OFF",
+    "POWER_ON",
+    "REBOOT",
+    "REBUILD",
+    "RESCUE",
+    "RESIZE",
+    "REVERT_RESIZE",
+    "SHELVED",
+    "SHELVED_OFFLOADED",
+    "SHUTOFF",
+    "SOFT_DELETED",
+    "SUSPENDED",
+    "UNKNOWN",
+    "VERIFY_RESIZE",
+];
 
 fn filters(ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Filters> {
     let admin = ctx.is_admin();
@@ -165,13 +207,22 @@ fn filters(ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Filters> {
         let v: Vec<String> = q.all(k).iter().map(|s| s.to_string()).collect();
         (!v.is_empty()).then_some(v)
     };
+    let status = list("status");
+    if let Some(st) = &status {
+        let known = st
+            .iter()
+            .any(|s| KNOWN_STATUSES.iter().any(|k| k.eq_ignore_ascii_case(s)));
+        if !known && mv.at_least(38) {
+            return Err(Fault::bad_request("Invalid status value"));
+        }
+    }
     Ok(Filters {
         project_id,
         host: admin_only("host"),
         node: admin_only("node"),
         name: q.get("name").map(|v| regex_filter("name", v)).transpose()?,
         ip: q.get("ip").map(|v| regex_filter("ip", v)).transpose()?,
-        status: list("status"),
+        status,
         flavor: q.get("flavor").map(String::from),
         image: q.get("image").map(String::from),
         user_id: if user_filters {

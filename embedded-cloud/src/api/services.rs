@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
-use super::common::{invalid_body, ok, parse_body, App, Query};
+use super::common::{invalid_body, ok, parse_body, py_repr, App, Query};
 use crate::clock;
 use crate::context::Ctx;
 use crate::fault::{ApiResult, Fault};
@@ -131,7 +131,7 @@ fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Respon
         return Err(invalid_body(
             "body",
             body,
-            &format!("{body} is not of type 'object'"),
+            &format!("{} is not of type 'object'", py_repr(body)),
         ));
     };
     for k in obj.keys() {
@@ -150,20 +150,34 @@ fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Respon
             return Err(invalid_body(
                 "status",
                 v,
-                &format!("{v} is not one of ['enabled', 'disabled']"),
+                &format!("{} is not one of ['enabled', 'disabled']", py_repr(v)),
             ))
         }
     };
+    // {'type': 'string', 'minLength': 1, 'maxLength': 255}, in jsonschema's
+    // words (recorded from Nova 34 for the too-long case).
     let reason = match obj.get("disabled_reason") {
         None => None,
-        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 255 => {
-            Some(s.clone())
+        Some(Value::String(s)) if s.chars().count() > 255 => {
+            return Err(invalid_body(
+                "disabled_reason",
+                &Value::String(s.clone()),
+                &format!("{} is too long", py_repr(&Value::String(s.clone()))),
+            ))
         }
+        Some(Value::String(s)) if s.is_empty() => {
+            return Err(invalid_body(
+                "disabled_reason",
+                &Value::String(s.clone()),
+                "'' should be non-empty",
+            ))
+        }
+        Some(Value::String(s)) => Some(s.clone()),
         Some(v) => {
             return Err(invalid_body(
                 "disabled_reason",
                 v,
-                &format!("{v} is not a valid reason (1-255 characters)"),
+                &format!("{} is not of type 'string'", py_repr(v)),
             ))
         }
     };
@@ -174,7 +188,7 @@ fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Respon
             return Err(invalid_body(
                 "forced_down",
                 v,
-                &format!("{v} is not of type 'boolean'"),
+                &format!("{} is not of type 'boolean'", py_repr(v)),
             ))
         }
     };

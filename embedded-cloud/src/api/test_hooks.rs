@@ -134,3 +134,75 @@ fn known_task(t: &str) -> Option<&'static str> {
         .into_iter()
         .find(|k| *k == t)
 }
+
+/// `PUT /_cloud/hosts/{host} {"max_concurrent_live_migrations": N}`: that
+/// nova-compute's limit on simultaneous live migrations from it (0 =
+/// unlimited, Nova's default 1). Answers the host's settings.
+pub async fn put_host(
+    State(app): State<App>,
+    axum::extract::Path(host): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    let limit = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("max_concurrent_live_migrations")
+                .and_then(|n| n.as_u64())
+        })
+        .and_then(|n| u32::try_from(n).ok());
+    let Some(limit) = limit else {
+        return keystone_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "Expected {\"max_concurrent_live_migrations\": a whole number, 0 = unlimited}.",
+        );
+    };
+    if app.cloud.set_max_concurrent_live_migrations(&host, limit) {
+        Json(json!({"host": host, "max_concurrent_live_migrations": limit})).into_response()
+    } else {
+        keystone_error(StatusCode::NOT_FOUND, "Not Found", "No such compute host.")
+    }
+}
+
+/// `PUT /_cloud/servers/{id}/migration-behaviour {"converge": bool, "stall": bool}`:
+/// how this instance's live migrations behave from now on, a running one
+/// included (see `MigrationBehaviour`). Omitted fields keep their value.
+/// Answers the whole behaviour.
+pub async fn put_migration_behaviour(
+    State(app): State<App>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    let bad = || {
+        keystone_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "Expected {\"converge\": true|false, \"stall\": true|false}, either or both.",
+        )
+    };
+    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(&body)
+    else {
+        return bad();
+    };
+    let mut b = app.cloud.lock().behaviour(&id);
+    for (k, v) in &obj {
+        match (k.as_str(), v.as_bool()) {
+            ("converge", Some(x)) => b.converge = x,
+            ("stall", Some(x)) => b.stall = x,
+            _ => return bad(),
+        }
+    }
+    if app.cloud.set_migration_behaviour(&id, b) {
+        Json(json!({"id": id, "converge": b.converge, "stall": b.stall})).into_response()
+    } else {
+        keystone_error(StatusCode::NOT_FOUND, "Not Found", "No such instance.")
+    }
+}

@@ -1,11 +1,25 @@
 //! Live migration after the API's 202: conductor pre-checks and scheduling,
 //! then nova-compute's queued → preparing → running → post-migrating →
 //! completed, with libvirt-like memory/disk progress counters.
+//!
+//! Faithful to Nova 34 + libvirt where Ferry can see it:
+//! - `queued` lasts until the source compute has a free slot
+//!   (`max_concurrent_live_migrations`, per host, FIFO); the slot is held from
+//!   `preparing` until the migration ends, as `_do_live_migration` holds its
+//!   executor worker.
+//! - while `running`, the record's counters and `updated_at` change every
+//!   5 s (`live_migration_monitor_interval`), not on every copy step;
+//!   `memory_processed_bytes` exceeds the total once dirty pages are re-sent.
+//! - per instance a migration can be made to never converge or to stall
+//!   (`MigrationBehaviour`); `live_migration_completion_timeout` (800 s/GiB)
+//!   then aborts it, or force-completes it, as configured.
 
 use crate::clock;
-use crate::model::POWER_PAUSED;
+use crate::model::{Migration, MigrationBehaviour, LIVE_MIGRATION, POWER_PAUSED, POWER_RUNNING};
 use crate::scheduler;
-use crate::Cloud;
+use crate::{Cloud, TimeoutAction};
+
+use std::time::Instant;
 
 use super::{sleep, sleep_unless};
 
@@ -24,35 +38,282 @@ fn force_or_abort(cloud: &Cloud, id: u64) -> bool {
         .is_none_or(|m| m.abort_requested || m.force_complete_requested)
 }
 
+/// libvirt's `_live_migration_monitor` loop sleeps 0.5 s between looks at the job.
+const MONITOR_TICK: f64 = 0.5;
+/// `[libvirt] live_migration_monitor_interval` (5 s): how often the job's
+/// counters are written to the migration record.
+const STATS_INTERVAL: f64 = 5.0;
+/// Bytes the link copies per second, as a share of the guest's RAM (a 2 GiB
+/// guest at ~2 Gbit/s).
+const COPY_RATE: f64 = 0.12;
+/// libvirt switches over once what is left fits the allowed downtime.
+const SWITCHOVER_AT: f64 = 0.01;
+
+/// The live job's counters as libvirt reports them (`virDomainGetJobStats`).
+/// The migration record only sees them every `STATS_EVERY` ticks.
+#[derive(Clone, Copy, Debug, Default)]
+struct Job {
+    memory_total: u64,
+    memory_processed: u64,
+    memory_remaining: u64,
+    disk_total: u64,
+    disk_processed: u64,
+    disk_remaining: u64,
+}
+
 async fn run(cloud: Cloud, id: u64) {
     // The conductor picks the request up.
     sleep(&cloud, 0.5).await;
     if !conduct(&cloud, id) {
         return;
     }
-    if sleep_unless(&cloud, 1.0, |c| abort_requested(c, id)).await {
+    // nova-compute's executor picks the queued job up; with no free slot on
+    // the source it stays queued (max_concurrent_live_migrations).
+    if sleep_unless(&cloud, 0.5, |c| abort_requested(c, id)).await {
         return cancel(&cloud, id);
     }
-    set_status(&cloud, id, "preparing", Some("compute_pre_live_migration"));
+    loop {
+        match take_slot(&cloud, id) {
+            Slot::Taken => break,
+            Slot::Aborted => return cancel(&cloud, id),
+            Slot::Gone => return,
+            Slot::Wait => sleep(&cloud, MONITOR_TICK).await,
+        }
+    }
+    // pre_live_migration on the destination.
     if sleep_unless(&cloud, 3.0, |c| abort_requested(c, id)).await {
         return cancel(&cloud, id);
     }
-    if !start_running(&cloud, id) {
-        return;
+    if wait_while_stalled(&cloud, id).await {
+        return cancel(&cloud, id);
     }
-    // Each tick copies a slice; dirty pages sometimes push memory back up.
-    for tick in 0u32..200 {
-        if sleep_unless(&cloud, 1.0, |c| force_or_abort(c, id)).await && abort_requested(&cloud, id)
-        {
+    let Some((mut job, data_gb)) = start_running(&cloud, id) else {
+        return;
+    };
+    let timeout = cloud.config().live_migration_completion_timeout as f64 * data_gb;
+    // Realistic seconds since the job started, from the wall clock and the
+    // current speed: tokio's timer cannot sleep less than a millisecond, so at
+    // high speeds a tick lasts longer than MONITOR_TICK / speed, and counting
+    // ticks would make the completion timeout and the stats cadence drift.
+    let mut elapsed = 0.0f64;
+    let mut last = Instant::now();
+    let mut saved_at = 0.0f64;
+    let mut forced = false;
+    loop {
+        // Wake early for an abort, or for a force-complete not yet acted on.
+        let woke = sleep_unless(&cloud, MONITOR_TICK, |c| {
+            abort_requested(c, id) || (!forced && force_or_abort(c, id))
+        })
+        .await;
+        if woke && abort_requested(&cloud, id) {
             return cancel(&cloud, id);
         }
-        if advance(&cloud, id, tick) {
+        let now = Instant::now();
+        let dt = now.duration_since(last).as_secs_f64() * cloud.speed();
+        last = now;
+        let since = elapsed;
+        elapsed += dt;
+        let Some((behaviour, force_requested)) = look(&cloud, id) else {
+            return;
+        };
+        if behaviour.stall {
+            // A hung compute: nothing moves, nothing is written, and no
+            // monitor runs to notice the completion timeout.
+            continue;
+        }
+        let mut force_now = force_requested;
+        if !forced && timeout > 0.0 && elapsed > timeout {
+            match cloud.config().live_migration_timeout_action {
+                TimeoutAction::Abort => return cancel(&cloud, id),
+                TimeoutAction::ForceComplete => {
+                    request_force(&cloud, id);
+                    force_now = true;
+                }
+            }
+        }
+        if !forced && force_now {
+            // Without post-copy, force-complete pauses the guest: nothing
+            // dirties memory any more, so the copy finishes at link speed.
+            forced = true;
+            pause_guest(&cloud, id);
+        }
+        // A starved runtime must not copy a whole guest in one step.
+        let step = dt.min(STATS_INTERVAL);
+        if copy(&mut job, since, step, behaviour.converge, forced) {
+            save_stats(&cloud, id, &job);
             break;
+        }
+        // Like the monitor's `n % divisor`: at least the interval since the
+        // last write, never on a fixed grid a long tick could straddle.
+        if elapsed - saved_at >= STATS_INTERVAL {
+            saved_at = elapsed;
+            save_stats(&cloud, id, &job);
         }
     }
     set_status(&cloud, id, "post-migrating", None);
     sleep(&cloud, 2.0).await;
     complete(&cloud, id);
+}
+
+enum Slot {
+    Taken,
+    Wait,
+    Aborted,
+    Gone,
+}
+
+/// Start preparing if the source has a free live-migration slot and no
+/// earlier queued migration from it is waiting (first come, first served).
+fn take_slot(cloud: &Cloud, id: u64) -> Slot {
+    let st = cloud.lock();
+    let Some(m) = st.migration(id).cloned() else {
+        return Slot::Gone;
+    };
+    if m.abort_requested {
+        return Slot::Aborted;
+    }
+    if m.status != "queued" {
+        return Slot::Gone;
+    }
+    let limit = st
+        .host(&m.source_compute)
+        .map_or(1, |h| h.max_concurrent_live_migrations) as usize;
+    let from_source =
+        |o: &&Migration| o.migration_type == LIVE_MIGRATION && o.source_compute == m.source_compute;
+    let busy = st
+        .migrations
+        .iter()
+        .filter(from_source)
+        .filter(|o| matches!(o.status, "preparing" | "running" | "post-migrating"))
+        .count();
+    let ahead = st
+        .migrations
+        .iter()
+        .filter(from_source)
+        .filter(|o| o.status == "queued" && !o.abort_requested && o.id < id)
+        .count();
+    if limit != 0 && busy + ahead >= limit {
+        return Slot::Wait;
+    }
+    drop(st);
+    set_status(cloud, id, "preparing", Some("compute_pre_live_migration"));
+    Slot::Taken
+}
+
+/// Returns true when an abort arrived while the compute was not reporting.
+async fn wait_while_stalled(cloud: &Cloud, id: u64) -> bool {
+    loop {
+        if abort_requested(cloud, id) {
+            return true;
+        }
+        match look(cloud, id) {
+            Some((b, _)) if b.stall => sleep(cloud, MONITOR_TICK).await,
+            _ => return false,
+        }
+    }
+}
+
+fn look(cloud: &Cloud, id: u64) -> Option<(MigrationBehaviour, bool)> {
+    let st = cloud.lock();
+    let m = st.migration(id)?;
+    Some((st.behaviour(&m.instance_uuid), m.force_complete_requested))
+}
+
+fn request_force(cloud: &Cloud, id: u64) {
+    if let Some(m) = cloud.lock().migration_mut(id) {
+        m.force_complete_requested = true;
+    }
+}
+
+fn pause_guest(cloud: &Cloud, id: u64) {
+    let mut st = cloud.lock();
+    let Some(uuid) = st.migration(id).map(|m| m.instance_uuid.clone()) else {
+        return;
+    };
+    if let Some(i) = st.instance_mut(&uuid) {
+        i.power_state = POWER_PAUSED;
+    }
+}
+
+/// Share of RAM the guest dirties per second, `elapsed` seconds into the copy.
+fn dirty_rate(elapsed: f64, converge: bool) -> f64 {
+    let window = (elapsed / 5.0) as u64;
+    if converge {
+        // A write burst in the second 5 s window pushes the remainder back up
+        // (so progress runs backwards once), then it converges.
+        if window == 1 {
+            0.16
+        } else {
+            0.02
+        }
+    } else if window == 0 {
+        // The first pass copies every page once.
+        0.0
+    } else if window % 2 == 1 {
+        // From then on the guest dirties at least as fast as the link copies
+        // on average: the remainder rises and falls, never below the low the
+        // first pass reached.
+        COPY_RATE + 0.04
+    } else {
+        COPY_RATE - 0.02
+    }
+}
+
+/// `dt` realistic seconds of the job from `elapsed` on. Returns true once
+/// the job completed.
+fn copy(job: &mut Job, elapsed: f64, dt: f64, converge: bool, forced: bool) -> bool {
+    let share = |rate: f64, of: u64| (rate * dt * of as f64) as u64;
+    if job.disk_remaining > 0 {
+        // Block migration: NBD copies the local disks in about ten seconds.
+        let step = share(0.1, job.disk_total).max(1).min(job.disk_remaining);
+        job.disk_processed += step;
+        job.disk_remaining -= step;
+    }
+    let total = job.memory_total;
+    let sent = share(COPY_RATE, total).max(1);
+    let dirtied = if forced {
+        0
+    } else {
+        share(dirty_rate(elapsed, converge), total)
+    };
+    let remaining = job.memory_remaining;
+    job.memory_processed += sent.min(remaining.saturating_add(dirtied));
+    job.memory_remaining = (remaining + dirtied).saturating_sub(sent).min(total);
+    // Converged means the last pages fit the downtime window; a job that
+    // never converges gets there only when forced.
+    let small = job.memory_remaining as f64 <= SWITCHOVER_AT * total as f64;
+    if small && job.disk_remaining == 0 && (converge || forced) {
+        job.memory_processed += job.memory_remaining;
+        job.memory_remaining = 0;
+        return true;
+    }
+    false
+}
+
+/// `libvirt_migrate.save_stats`: the record's counters and updated_at, and
+/// `instance.progress = 100 - memory remaining %`.
+fn save_stats(cloud: &Cloud, id: u64, job: &Job) {
+    let mut st = cloud.lock();
+    let now = clock::now();
+    let Some(m) = st.migration_mut(id) else {
+        return;
+    };
+    m.memory_total_bytes = job.memory_total;
+    m.memory_processed_bytes = job.memory_processed;
+    m.memory_remaining_bytes = job.memory_remaining;
+    m.disk_total_bytes = job.disk_total;
+    m.disk_processed_bytes = job.disk_processed;
+    m.disk_remaining_bytes = job.disk_remaining;
+    m.updated_at = now;
+    let uuid = m.instance_uuid.clone();
+    let remaining = if job.memory_total == 0 {
+        100.0
+    } else {
+        (job.memory_remaining as f64 * 100.0 / job.memory_total as f64).round()
+    };
+    if let Some(i) = st.instance_mut(&uuid) {
+        i.progress = (100.0 - remaining).clamp(0.0, 100.0) as u8;
+    }
 }
 
 /// Conductor: validate the destination or ask the scheduler. On failure the
@@ -158,68 +419,47 @@ fn set_status(cloud: &Cloud, id: u64, status: &'static str, event: Option<&str>)
     }
 }
 
-fn start_running(cloud: &Cloud, id: u64) -> bool {
+/// The driver starts the job: counters appear in the record at once
+/// (the monitor's first look), before any byte is copied.
+fn start_running(cloud: &Cloud, id: u64) -> Option<(Job, f64)> {
     let mut st = cloud.lock();
-    let Some(m) = st.migration(id).cloned() else {
-        return false;
-    };
-    let Some(inst) = st.instance(&m.instance_uuid).cloned() else {
-        return false;
-    };
+    let m = st.migration(id).cloned()?;
+    let inst = st.instance(&m.instance_uuid).cloned()?;
     let memory = inst.flavor.ram.saturating_mul(1024 * 1024);
-    let disk = if m.block_migration {
-        (inst.flavor.disk + inst.flavor.ephemeral).saturating_mul(1024 * 1024 * 1024)
+    let local_disks = [inst.flavor.disk, inst.flavor.ephemeral];
+    let disk_gb: u64 = if m.block_migration {
+        local_disks.iter().sum()
     } else {
         0
     };
+    // `_live_migration_data_gb`: RAM at least 2 GiB, plus each local disk
+    // (at least 2 GiB) when it is copied.
+    let data_gb = (inst.flavor.ram as f64 / 1024.0).max(2.0)
+        + if m.block_migration {
+            local_disks
+                .iter()
+                .filter(|d| **d > 0)
+                .map(|d| (*d as f64).max(2.0))
+                .sum()
+        } else {
+            0.0
+        };
     st.start_event(&m.request_id, "compute_live_migration", &inst.host);
     let now = clock::now();
     if let Some(m) = st.migration_mut(id) {
         m.status = "running";
         m.updated_at = now;
-        m.memory_total_bytes = memory;
-        m.memory_remaining_bytes = memory;
-        m.memory_processed_bytes = 0;
-        m.disk_total_bytes = disk;
-        m.disk_remaining_bytes = disk;
-        m.disk_processed_bytes = 0;
     }
-    true
-}
-
-/// One monitoring tick of the libvirt job. Returns true once converged.
-fn advance(cloud: &Cloud, id: u64, tick: u32) -> bool {
-    let mut st = cloud.lock();
-    let Some(m) = st.migration_mut(id) else {
-        return true;
+    drop(st);
+    let job = Job {
+        memory_total: memory,
+        memory_remaining: memory,
+        disk_total: disk_gb.saturating_mul(1024 * 1024 * 1024),
+        disk_remaining: disk_gb.saturating_mul(1024 * 1024 * 1024),
+        ..Job::default()
     };
-    m.updated_at = clock::now();
-    if m.force_complete_requested {
-        // The guest is paused, so nothing dirties memory: the copy finishes.
-        m.memory_processed_bytes += m.memory_remaining_bytes;
-        m.memory_remaining_bytes = 0;
-        m.disk_processed_bytes += m.disk_remaining_bytes;
-        m.disk_remaining_bytes = 0;
-        return true;
-    }
-    let mem_rate = (m.memory_total_bytes / 10).max(1);
-    let disk_rate = (m.disk_total_bytes / 10).max(1);
-    let disk_copy = disk_rate.min(m.disk_remaining_bytes);
-    m.disk_processed_bytes += disk_copy;
-    m.disk_remaining_bytes -= disk_copy;
-    // Every third tick the guest dirties pages faster than they are copied:
-    // bytes are still sent, yet the remainder grows. Convergence stays certain
-    // because two copying ticks remove far more than one dirty tick adds.
-    if tick % 3 == 2 && m.memory_remaining_bytes > 0 {
-        m.memory_processed_bytes += mem_rate;
-        m.memory_remaining_bytes =
-            (m.memory_remaining_bytes + m.memory_total_bytes / 20).min(m.memory_total_bytes);
-    } else {
-        let mem_copy = mem_rate.min(m.memory_remaining_bytes);
-        m.memory_processed_bytes += mem_copy;
-        m.memory_remaining_bytes -= mem_copy;
-    }
-    m.memory_remaining_bytes == 0 && m.disk_remaining_bytes == 0
+    save_stats(cloud, id, &job);
+    Some((job, data_gb))
 }
 
 fn complete(cloud: &Cloud, id: u64) {
@@ -238,9 +478,13 @@ fn complete(cloud: &Cloud, id: u64) {
         i.zone = zone;
         i.task_state = None;
         i.updated = now;
-        if i.vm_state == "paused" {
-            i.power_state = POWER_PAUSED;
-        }
+        i.progress = 0;
+        // A guest paused by force-complete runs again on the destination.
+        i.power_state = if i.vm_state == "paused" {
+            POWER_PAUSED
+        } else {
+            POWER_RUNNING
+        };
     }
     if let Some(m) = st.migration_mut(id) {
         m.status = "completed";
@@ -275,6 +519,10 @@ fn cancel(cloud: &Cloud, id: u64) {
     if let Some(i) = st.instance_mut(&uuid) {
         i.task_state = None;
         i.updated = now;
+        i.progress = 0;
+        if i.vm_state == "active" {
+            i.power_state = POWER_RUNNING;
+        }
     }
     st.finish_event(&request_id, "compute_live_migration", None);
     st.event(

@@ -10,6 +10,8 @@ use embedded_cloud::{Cloud, CloudConfig};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+pub mod shape;
+
 pub const BASE: &str = "http://cloud.test";
 
 pub struct Harness {
