@@ -63,19 +63,22 @@ impl ServerMigration {
         MigrationStatus::parse(&self.status)
     }
 
-    /// Memory progress in percent (processed / total), if known.
+    /// Memory progress in percent as Nova counts it (`100 − remaining ÷ total`), if known.
+    /// Not processed ÷ total: processed passes total while dirty pages are copied again.
     pub fn memory_progress_percent(&self) -> Option<f64> {
-        percent(self.memory_processed_bytes, self.memory_total_bytes)
+        remaining_percent(self.memory_remaining_bytes, self.memory_total_bytes)
     }
 
     pub fn disk_progress_percent(&self) -> Option<f64> {
-        percent(self.disk_processed_bytes, self.disk_total_bytes)
+        remaining_percent(self.disk_remaining_bytes, self.disk_total_bytes)
     }
 }
 
-fn percent(done: Option<u64>, total: Option<u64>) -> Option<f64> {
-    match (done, total) {
-        (Some(d), Some(t)) if t > 0 => Some((d as f64 / t as f64 * 100.0).min(100.0)),
+fn remaining_percent(remaining: Option<u64>, total: Option<u64>) -> Option<f64> {
+    match (remaining, total) {
+        (Some(r), Some(t)) if t > 0 => {
+            Some((100.0 - r as f64 / t as f64 * 100.0).clamp(0.0, 100.0))
+        }
         _ => None,
     }
 }
@@ -181,5 +184,23 @@ impl Compute {
             request_id: reply.request_id,
             status: reply.status,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_follows_what_remains_not_what_was_sent() {
+        // Pages dirtied again: more sent than the guest has, and a quarter still to go.
+        let m = ServerMigration {
+            memory_total_bytes: Some(1000),
+            memory_processed_bytes: Some(1400),
+            memory_remaining_bytes: Some(250),
+            ..ServerMigration::default()
+        };
+        assert_eq!(m.memory_progress_percent(), Some(75.0));
+        assert_eq!(ServerMigration::default().memory_progress_percent(), None);
     }
 }
