@@ -121,6 +121,45 @@ pub struct MigrationHistoryPage {
     pub projects: Vec<crate::model::ProjectChoice>,
 }
 
+/// A live migration under way, as the instance page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveProgress {
+    pub migration_id: u64,
+    /// Nova's status: queued, preparing, running, post-migrating.
+    pub status: String,
+    /// The status in words, with what it means for the operator.
+    pub phase: String,
+    pub source: Option<String>,
+    pub destination: Option<String>,
+    /// 0–100, as Nova counts it (100 − remaining ÷ total); `None` until the copy starts.
+    pub memory_percent: Option<u8>,
+    pub disk_percent: Option<u8>,
+    /// "1.5 of 8.0 GiB left".
+    pub memory_left: Option<String>,
+    /// When Nova last wrote the record (RFC 3339).
+    pub updated: String,
+    /// Offered: the policy allows it and Nova would accept it in this status.
+    pub can_abort: bool,
+    pub can_force_complete: bool,
+}
+
+/// Nova's live-migration status in words.
+pub fn phase_words(status: &str) -> String {
+    match status {
+        "queued" => "Queued: the source compute is busy with other live migrations (Nova runs one at a time per host by default).".into(),
+        "preparing" => "Preparing the destination.".into(),
+        "running" => "Copying memory and disk.".into(),
+        "post-migrating" => "Switching over to the destination.".into(),
+        other => other.to_string(),
+    }
+}
+
+/// MiB-free GiB text of a byte count: "8.0".
+pub fn gib_of_bytes(bytes: u64) -> String {
+    let tenths = (bytes * 10 + (1 << 29)) >> 30;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 /// The label of a migration type.
 pub fn kind_label(kind: &str) -> String {
     MIGRATION_TYPES

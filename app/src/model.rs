@@ -261,6 +261,9 @@ pub struct InstanceDetail {
     /// The instance's migrations, newest first, each with its action's events.
     #[serde(default)]
     pub migrations: Vec<crate::history::MigrationRow>,
+    /// Its live migration under way, if any.
+    #[serde(default)]
+    pub live: Option<crate::history::LiveProgress>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -42,11 +42,17 @@ pub enum Action {
     ListAllMigrations,
     /// Compute services and hypervisors: the destination-host table.
     ListComputeHosts,
+    /// A live migration's progress (`GET /servers/{id}/migrations`).
+    WatchLiveMigration,
+    /// Abort a live migration (`DELETE /servers/{id}/migrations/{mid}`).
+    AbortLiveMigration,
+    /// Force a live migration to complete (pauses the guest, or switches to post-copy).
+    ForceCompleteLiveMigration,
 }
 
 impl Action {
     /// Every action, for the role × action tests and the docs.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::ListAllInstances,
         Action::ListProjectInstances,
         Action::LiveMigrate,
@@ -58,6 +64,9 @@ impl Action {
         Action::ListProjectMigrations,
         Action::ListAllMigrations,
         Action::ListComputeHosts,
+        Action::WatchLiveMigration,
+        Action::AbortLiveMigration,
+        Action::ForceCompleteLiveMigration,
     ];
 
     /// The Nova policy that decides this action.
@@ -75,6 +84,11 @@ impl Action {
             Action::ListProjectMigrations => "os_compute_api:os-migrations:index",
             Action::ListAllMigrations => "os_compute_api:os-migrations:index:all_projects",
             Action::ListComputeHosts => "os_compute_api:os-hypervisors:list-detail",
+            Action::WatchLiveMigration => "os_compute_api:servers:migrations:index",
+            Action::AbortLiveMigration => "os_compute_api:servers:migrations:delete",
+            Action::ForceCompleteLiveMigration => {
+                "os_compute_api:servers:migrations:force_complete"
+            }
         }
     }
 
@@ -89,7 +103,10 @@ impl Action {
             Action::ListProjectInstances
             | Action::LiveMigrate
             | Action::Migrate
-            | Action::ListProjectMigrations => Rule::ProjectManagerOrAdmin,
+            | Action::ListProjectMigrations
+            | Action::WatchLiveMigration
+            | Action::AbortLiveMigration
+            | Action::ForceCompleteLiveMigration => Rule::ProjectManagerOrAdmin,
             Action::ConfirmResize | Action::RevertResize => Rule::ProjectMemberOrAdmin,
         }
     }
@@ -204,6 +221,9 @@ mod tests {
             (ListProjectMigrations, true, true, false, false),
             (ListAllMigrations, true, false, false, false),
             (ListComputeHosts, true, false, false, false),
+            (WatchLiveMigration, true, true, false, false),
+            (AbortLiveMigration, true, true, false, false),
+            (ForceCompleteLiveMigration, true, true, false, false),
         ];
         assert_eq!(
             table.len(),

@@ -110,7 +110,28 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
         .iter()
         .map(|m| history::with_events(m, &details))
         .collect();
+    // A live migration under way: its progress, and what may be done about it.
+    let roles = session.roles();
+    let live = if server.task_state.as_deref() == Some("migrating")
+        && roles.allow(crate::policy::Action::WatchLiveMigration)
+    {
+        match compute.list_server_migrations(&id).await {
+            Ok(list) => {
+                let abort_queued = compute.max_microversion()
+                    >= openstack_client::compute::Microversion::new(2, 65);
+                list.first()
+                    .map(|m| history::live_progress(m, &roles, abort_queued))
+            }
+            Err(e) => {
+                tracing::warn!(instance = %id, error = %e, "could not read the live migration");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let mut detail = mapping::instance_detail(server, actions, details, &projects, &hosts);
     detail.migrations = history;
+    detail.live = live;
     Ok(detail)
 }

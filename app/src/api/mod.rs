@@ -4,11 +4,13 @@
 pub mod auth;
 pub mod history;
 pub mod instances;
+pub mod live_migration;
 pub mod migrations;
 pub mod refresh;
 
 pub use auth::*;
 pub use history::*;
 pub use instances::*;
+pub use live_migration::*;
 pub use migrations::*;
 pub use refresh::*;

@@ -6,7 +6,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::{
     api::get_instance,
     components::ErrorView,
-    history::{kind_label, MigrationRow},
+    history::{kind_label, LiveProgress, MigrationRow},
     labels::{status_class, status_label},
     model::{ActionLogEntry, InstanceDetail, ListScope},
 };
@@ -71,6 +71,7 @@ fn DetailBody(detail: InstanceDetail) -> impl IntoView {
                     .collect_view()}
             </dl>
         </section>
+        {detail.live.map(|l| view! { <LiveMigration id=row.id.clone() live=l /> })}
         <section class="panel">
             <h2>"Migrations"</h2>
             <MigrationHistory migrations=detail.migrations />
@@ -78,6 +79,78 @@ fn DetailBody(detail: InstanceDetail) -> impl IntoView {
         <section class="panel">
             <h2>"Action log"</h2>
             <ActionLog actions=detail.actions />
+        </section>
+    }
+}
+
+/// The live migration under way: phase, progress, and Abort / Force complete behind a
+/// confirmation that needs no JavaScript (a disclosure, then a plain form post that comes back
+/// to this page).
+#[component]
+fn LiveMigration(id: String, live: LiveProgress) -> impl IntoView {
+    let route = |from: &Option<String>| from.clone().unwrap_or_else(|| "—".into());
+    let mid = live.migration_id.to_string();
+    view! {
+        <section class="panel live-migration" data-status=live.status.clone()>
+            <h2>"Live migration in progress"</h2>
+            <p class="mono">{route(&live.source)} " → " {route(&live.destination)}</p>
+            <p>{live.phase.clone()}</p>
+            {live
+                .memory_percent
+                .map(|p| {
+                    view! {
+                        <label class="progress">
+                            "Memory " {format!("{p} %")}
+                            <progress max="100" value=p.to_string()></progress>
+                            {live.memory_left.clone().map(|l| view! { <span class="hint">{l}</span> })}
+                        </label>
+                    }
+                })}
+            {live
+                .disk_percent
+                .map(|p| {
+                    view! {
+                        <label class="progress">
+                            "Disk " {format!("{p} %")}
+                            <progress max="100" value=p.to_string()></progress>
+                        </label>
+                    }
+                })}
+            <p class="hint">"Nova last updated this record at " {live.updated.clone()} "."</p>
+            <div class="live-actions">
+                {live
+                    .can_force_complete
+                    .then(|| {
+                        view! {
+                            <details>
+                                <summary class="button">"Force complete…"</summary>
+                                <p>
+                                    "Nova pauses the instance until the copy is done (or switches to post-copy where the cloud permits it, after which a network failure between the hosts means a reboot)."
+                                </p>
+                                <form method="post" action="/api/force_complete_live_migration">
+                                    <input type="hidden" name="id" value=id.clone() />
+                                    <input type="hidden" name="migration" value=mid.clone() />
+                                    <button type="submit" class="primary">"Force complete now"</button>
+                                </form>
+                            </details>
+                        }
+                    })}
+                {live
+                    .can_abort
+                    .then(|| {
+                        view! {
+                            <details>
+                                <summary class="button">"Abort…"</summary>
+                                <p>"The copy stops; the instance stays Active on its source host."</p>
+                                <form method="post" action="/api/abort_live_migration">
+                                    <input type="hidden" name="id" value=id.clone() />
+                                    <input type="hidden" name="migration" value=mid.clone() />
+                                    <button type="submit" class="primary danger">"Abort the migration"</button>
+                                </form>
+                            </details>
+                        }
+                    })}
+            </div>
         </section>
     }
 }

@@ -192,6 +192,43 @@ pub fn with_events(m: &Migration, actions: &[InstanceActionDetail]) -> Migration
     row
 }
 
+/// The instance page's view of a live migration under way. `roles`: whose page it is;
+/// `abort_queued`: the cloud's Nova takes an abort of a queued or preparing migration (2.65).
+pub fn live_progress(
+    m: &openstack_client::compute::ServerMigration,
+    roles: &crate::policy::Roles,
+    abort_queued: bool,
+) -> crate::history::LiveProgress {
+    use crate::{
+        history::{gib_of_bytes, phase_words, LiveProgress},
+        policy::Action,
+    };
+    let pct = |p: Option<f64>| p.map(|v| v.round().clamp(0.0, 100.0) as u8);
+    let abortable = m.status == "running"
+        || (abort_queued && matches!(m.status.as_str(), "queued" | "preparing"));
+    LiveProgress {
+        migration_id: m.id,
+        status: m.status.clone(),
+        phase: phase_words(&m.status),
+        source: m.source_compute.clone(),
+        destination: m.dest_compute.clone(),
+        memory_percent: pct(m.memory_progress_percent()),
+        disk_percent: pct(m.disk_progress_percent()).filter(|_| m.disk_total_bytes > Some(0)),
+        memory_left: match (m.memory_remaining_bytes, m.memory_total_bytes) {
+            (Some(r), Some(t)) if t > 0 => Some(format!(
+                "{} of {} GiB left",
+                gib_of_bytes(r),
+                gib_of_bytes(t)
+            )),
+            _ => None,
+        },
+        updated: m.updated_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        can_abort: abortable && roles.allow(Action::AbortLiveMigration),
+        can_force_complete: m.status == "running"
+            && roles.allow(Action::ForceCompleteLiveMigration),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

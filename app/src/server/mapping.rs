@@ -360,6 +360,7 @@ pub fn instance_detail(
         fields,
         actions,
         migrations: Vec::new(),
+        live: None,
     }
 }
 

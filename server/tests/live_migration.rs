@@ -1,0 +1,169 @@
+//! A live migration under way, on the instance page: its progress, Abort and Force complete
+//! (each refused to roles that may not, and Nova's refusals in plain words).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use embedded_cloud::MigrationBehaviour;
+use http::StatusCode;
+
+const ORIGIN: Option<&str> = Some("http://127.0.0.1:3000");
+
+fn instance_href(html: &str, name: &str) -> String {
+    let end = html
+        .find(&format!("\">{name}<"))
+        .expect("the row is on the page");
+    let start = html[..end].rfind("href=\"").unwrap() + 6;
+    html[start..end].to_string()
+}
+
+fn migration_id(html: &str) -> String {
+    let at = html
+        .find("name=\"migration\" value=\"")
+        .expect("a migration form")
+        + 24;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+/// The instance page, once `ready` holds (within a few seconds).
+async fn page_when(h: &Harness, cookie: &str, href: &str, ready: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let (_, _, html) = send(&h.app, get(href, Some(cookie))).await;
+        if ready(&html) {
+            return html;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never ready: {html}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_forced() {
+    let h = harness().await;
+    // Slow enough to watch (Nova's completion timeout stays far away), fast enough for a test.
+    h.cloud.cloud().set_speed(50.0);
+    let admin = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let (_, _, list) = send(&h.app, get("/admin/instances", Some(&admin))).await;
+    let (app1, app2) = (instance_href(&list, "app-1"), instance_href(&list, "app-2"));
+    for href in [&app1, &app2] {
+        let id = href.rsplit('/').next().unwrap();
+        let never = MigrationBehaviour {
+            converge: false,
+            stall: false,
+        };
+        assert!(h.cloud.cloud().set_migration_behaviour(id, never));
+        let req = post(
+            "/api/live_migrate",
+            Some(&admin),
+            ORIGIN,
+            format!("request[instance_id]={id}"),
+        );
+        let (status, _, body) = send(&h.app, req).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    // Progress on the instance page, with both actions behind a confirmation.
+    let html = page_when(&h, &admin, &app1, |p| {
+        p.contains("Memory ") && p.contains("Abort…")
+    })
+    .await;
+    assert!(html.contains("Live migration in progress"));
+    assert!(html.contains("GiB left"), "{html}");
+    assert!(html.contains("Force complete…"));
+    let mid1 = migration_id(&html);
+
+    // A member may do neither; Nova's policy is named.
+    let member = login(&h.app, "member", "ferry-member", "analytics")
+        .await
+        .unwrap();
+    let id1 = app1.rsplit('/').next().unwrap().to_string();
+    let form = format!("id={id1}&migration={mid1}");
+    for (path, policy) in [
+        (
+            "/api/abort_live_migration",
+            "os_compute_api:servers:migrations:delete",
+        ),
+        (
+            "/api/force_complete_live_migration",
+            "os_compute_api:servers:migrations:force_complete",
+        ),
+    ] {
+        let (status, _, body) = send(&h.app, post(path, Some(&member), ORIGIN, form.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.contains(policy), "{body}");
+    }
+    // Malformed and unknown migrations.
+    let bad = format!("id={id1}&migration=abc");
+    let (status, _, _) = send(
+        &h.app,
+        post("/api/abort_live_migration", Some(&admin), ORIGIN, bad),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let unknown = format!("id={id1}&migration=999999");
+    let (status, _, body) = send(
+        &h.app,
+        post("/api/abort_live_migration", Some(&admin), ORIGIN, unknown),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // Abort: the instance stays Active on its source.
+    let (status, _, body) = send(
+        &h.app,
+        post(
+            "/api/abort_live_migration",
+            Some(&admin),
+            ORIGIN,
+            form.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("stays Active"), "{body}");
+    let html = page_when(&h, &admin, &app1, |p| {
+        !p.contains("Live migration in progress")
+    })
+    .await;
+    assert!(
+        html.contains("cancelled"),
+        "the history shows the outcome: {html}"
+    );
+    // Aborting it again: Nova's refusal, in words.
+    let (status, _, body) = send(
+        &h.app,
+        post("/api/abort_live_migration", Some(&admin), ORIGIN, form),
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}: {body}");
+    assert!(body.contains("abort"), "{body}");
+
+    // Force complete: the migration finishes on the new host.
+    let html = page_when(&h, &admin, &app2, |p| p.contains("Force complete…")).await;
+    let id2 = app2.rsplit('/').next().unwrap().to_string();
+    let form = format!("id={id2}&migration={}", migration_id(&html));
+    let (status, _, body) = send(
+        &h.app,
+        post(
+            "/api/force_complete_live_migration",
+            Some(&admin),
+            ORIGIN,
+            form,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let html = page_when(&h, &admin, &app2, |p| {
+        !p.contains("Live migration in progress")
+    })
+    .await;
+    assert!(html.contains("completed"), "{html}");
+}
