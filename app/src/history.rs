@@ -97,6 +97,9 @@ pub struct MigrationRow {
     pub duration: Option<String>,
     pub user_id: Option<String>,
     pub project_id: Option<String>,
+    /// The project's name, where Ferry knows it.
+    #[serde(default)]
+    pub project_name: Option<String>,
     /// The instance action's events for this migration (instance page only).
     pub events: Vec<MigrationEvent>,
     /// Why it failed, from the failed event's details.

@@ -31,12 +31,20 @@ pub async fn migration_history(filter: MigrationFilter) -> Result<MigrationHisto
     );
     let page = page.map_err(|e| upstream_error(e, "list migrations"))?;
     let names = history::instance_names(&compute, &page.migrations).await;
+    let rows = page
+        .migrations
+        .iter()
+        .map(|m| {
+            let mut row = history::row(m, &names);
+            row.project_name = projects
+                .iter()
+                .find(|(id, _)| Some(id) == row.project_id.as_ref())
+                .map(|(_, name)| name.clone());
+            row
+        })
+        .collect();
     Ok(MigrationHistoryPage {
-        rows: page
-            .migrations
-            .iter()
-            .map(|m| history::row(m, &names))
-            .collect(),
+        rows,
         next_marker: page.next_marker,
         hosts: hosts.hosts,
         projects: projects

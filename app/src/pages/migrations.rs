@@ -111,7 +111,9 @@ fn HistoryRow(r: MigrationRow) -> impl IntoView {
             </td>
             <td class:bad=bad>{r.status.clone()}</td>
             <td>{r.duration.clone().unwrap_or_else(|| "—".into())}</td>
-            <td class="mono">{r.project_id.clone().unwrap_or_default()}</td>
+            <td title=r.project_id.clone()>
+                {r.project_name.clone().or_else(|| r.project_id.clone()).unwrap_or_default()}
+            </td>
             <td class="mono">{r.user_id.clone().unwrap_or_default()}</td>
         </tr>
     }

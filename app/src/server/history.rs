@@ -120,6 +120,7 @@ pub fn row(m: &Migration, names: &[(String, String)]) -> MigrationRow {
         duration,
         user_id: m.user_id.clone(),
         project_id: m.project_id.clone(),
+        project_name: None,
         events: Vec::new(),
         failure: None,
     }
