@@ -198,22 +198,7 @@ fn MigrationHistory(migrations: Vec<MigrationRow>) -> impl IntoView {
                                 <td>{m.duration.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td class="mono">{who}</td>
                                 <td>
-                                    <ul class="events">
-                                        {m
-                                            .events
-                                            .into_iter()
-                                            .map(|e| {
-                                                let failed = e.result.as_deref() == Some("Error");
-                                                view! {
-                                                    <li class:bad=failed>
-                                                        {e.label} " — "
-                                                        {e.result.unwrap_or_else(|| "in progress".into())}
-                                                        {e.host.map(|h| format!(" on {h}"))}
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
+                                    {event_list(m.events.into_iter().map(|e| (e.label, e.result, e.host)))}
                                 </td>
                             </tr>
                         }
@@ -254,22 +239,7 @@ fn ActionLog(actions: Vec<ActionLogEntry>) -> impl IntoView {
                                 <td class="mono">{a.user_id}</td>
                                 <td>{a.message.unwrap_or_default()}</td>
                                 <td>
-                                    <ul class="events">
-                                        {a
-                                            .events
-                                            .into_iter()
-                                            .map(|e| {
-                                                let failed = e.result.as_deref() == Some("Error");
-                                                view! {
-                                                    <li class:bad=failed>
-                                                        {e.event} " — "
-                                                        {e.result.unwrap_or_else(|| "in progress".into())}
-                                                        {e.host.map(|h| format!(" on {h}"))}
-                                                    </li>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </ul>
+                                    {event_list(a.events.into_iter().map(|e| (e.event, e.result, e.host)))}
                                 </td>
                             </tr>
                         }
@@ -279,4 +249,25 @@ fn ActionLog(actions: Vec<ActionLogEntry>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// An action's events as a list: (what, result, host); a failed one stands out.
+fn event_list(
+    events: impl Iterator<Item = (String, Option<String>, Option<String>)>,
+) -> impl IntoView {
+    view! {
+        <ul class="events">
+            {events
+                .map(|(what, result, host)| {
+                    let failed = result.as_deref() == Some("Error");
+                    view! {
+                        <li class:bad=failed>
+                            {what} " — " {result.unwrap_or_else(|| "in progress".into())}
+                            {host.map(|h| format!(" on {h}"))}
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
 }
