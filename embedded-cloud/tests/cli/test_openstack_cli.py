@@ -14,6 +14,7 @@ import shlex
 import socket
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -87,6 +88,19 @@ class Cloud:
 
     def json(self, user, *args):
         return json.loads(self.osc(user, *args, "-f", "json").stdout)
+
+    def hook(self, user, method, path, body):
+        """A `/_cloud/...` test hook of the embedded cloud, with this user's token."""
+        token = self.json(user, "token", "issue")["id"]
+        base = self.auth_url[: -len("/identity/v3")]
+        req = urllib.request.Request(
+            base + path,
+            data=json.dumps(body).encode(),
+            method=method,
+            headers={"X-Auth-Token": token, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
 
     def stop(self):
         self.proc.terminate()
@@ -342,12 +356,13 @@ def test_migration_abort(slow_cloud):
 def test_migration_force_complete(slow_cloud):
     c = slow_cloud
     sid = server_id(c, "etl-4")
+    # A guest that dirties memory as fast as it is copied: this migration
+    # never finishes by itself (Nova's completion timeout is minutes away),
+    # so a completion within the wait below is the force-complete's doing.
+    assert c.hook("admin", "PUT", f"/_cloud/servers/{sid}/migration-behaviour", {"converge": False})["converge"] is False
     c.osc("admin", "server", "migrate", "--live-migration", "--host", "compute2", sid)
     m = running_migration(c, sid)
-    started = time.time()
     c.osc("admin", "server", "migration", "force", "complete", sid, str(m["Id"]))
     wait("completed", lambda: [x for x in migrations(c, "admin", sid) if x["Status"] == "completed"], every=0.3)
-    # A normal copy runs ~20 s at realistic speed; forced, it ends within a few.
-    assert time.time() - started < 12
     s = wait("ACTIVE", lambda: (lambda s: s if s["status"] == "ACTIVE" else None)(admin_show(c, sid)))
     assert s["OS-EXT-SRV-ATTR:host"] == "compute2"
