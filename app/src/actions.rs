@@ -12,6 +12,8 @@ pub enum RowAction {
     Migrate,
     ConfirmResize,
     RevertResize,
+    ForceCompleteLiveMigration,
+    AbortLiveMigration,
 }
 
 impl RowAction {
@@ -21,6 +23,8 @@ impl RowAction {
             RowAction::Migrate => "Migrate",
             RowAction::ConfirmResize => "Confirm Resize/Migrate",
             RowAction::RevertResize => "Revert Resize/Migrate",
+            RowAction::ForceCompleteLiveMigration => "Force Complete Live Migration",
+            RowAction::AbortLiveMigration => "Abort Live Migration",
         }
     }
 }
@@ -111,10 +115,24 @@ pub fn menu(
     entries
 }
 
-/// The menu for a row as Ferry knows it: Nova's state plus a confirm that Nova is already
-/// carrying out (visible only on the migration record).
+/// The menu for a row as Ferry knows it: Nova's state plus what only the migration record shows
+/// (a confirm Nova is carrying out; a live migration that may be aborted or force-completed, as
+/// the server worked out from the record's status and the policy).
 pub fn menu_for(row: &crate::model::InstanceRow, caps: Capabilities) -> Vec<MenuEntry> {
     let mut entries = menu(&row.status, row.task.as_deref(), row.bare_metal, caps);
+    if let Some(p) = &row.progress {
+        for (offered, action) in [
+            (p.can_force_complete, RowAction::ForceCompleteLiveMigration),
+            (p.can_abort, RowAction::AbortLiveMigration),
+        ] {
+            if offered {
+                entries.push(MenuEntry {
+                    action,
+                    disabled: None,
+                });
+            }
+        }
+    }
     if row.confirming {
         for e in entries
             .iter_mut()
@@ -238,6 +256,7 @@ mod tests {
             fault: None,
             bare_metal: false,
             confirming: true,
+            progress: None,
         };
         let entries = menu_for(&row, ADMIN);
         assert_eq!(entries.len(), 2);

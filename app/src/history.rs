@@ -104,6 +104,9 @@ pub struct MigrationRow {
     pub events: Vec<MigrationEvent>,
     /// Why it failed, from the failed event's details.
     pub failure: Option<String>,
+    /// A live migration under way: its progress (Migrations page only).
+    #[serde(default)]
+    pub live: Option<TaskProgress>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,16 +137,75 @@ pub struct LiveProgress {
     pub phase: String,
     pub source: Option<String>,
     pub destination: Option<String>,
-    /// 0–100, as Nova counts it (100 − remaining ÷ total); `None` until the copy starts.
+    /// 0–100 against the lowest remaining seen (never backwards); `None` until the copy starts.
     pub memory_percent: Option<u8>,
     pub disk_percent: Option<u8>,
     /// "1.5 of 8.0 GiB left".
     pub memory_left: Option<String>,
+    /// Throughput and time left, or that it is re-copying ("1.2 GiB/s · about 40 s left").
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Not converging, or Nova stopped updating it, with what the operator can do.
+    #[serde(default)]
+    pub warning: Option<String>,
+    /// An Abort or Force complete already sent for it, in words.
+    #[serde(default)]
+    pub sent: Option<String>,
     /// When Nova last wrote the record (RFC 3339).
     pub updated: String,
     /// Offered: the policy allows it and Nova would accept it in this status.
     pub can_abort: bool,
     pub can_force_complete: bool,
+}
+
+impl LiveProgress {
+    /// What the row's Task cell shows of it.
+    pub fn task(&self) -> TaskProgress {
+        TaskProgress {
+            migration: self.migration_id,
+            phase: short_phase(&self.status).to_string(),
+            percent: self.memory_percent,
+            note: self.note.clone(),
+            warning: self.warning.clone(),
+            can_abort: self.can_abort,
+            can_force_complete: self.can_force_complete,
+        }
+    }
+}
+
+/// A live migration as its row's Task cell shows it. Part of the instance table's WASM: every
+/// word is worked out on the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskProgress {
+    pub migration: u64,
+    /// "Queued", "Preparing", "Copying", "Switching over".
+    pub phase: String,
+    pub percent: Option<u8>,
+    pub note: Option<String>,
+    pub warning: Option<String>,
+    pub can_abort: bool,
+    pub can_force_complete: bool,
+}
+
+/// The phase in a word or two, for the Task cell.
+pub fn short_phase(status: &str) -> &str {
+    match status {
+        "queued" => "Queued at the source",
+        "preparing" => "Preparing",
+        "running" => "Copying",
+        "post-migrating" => "Switching over",
+        other => other,
+    }
+}
+
+/// "850 MiB/s", "1.2 GiB/s".
+pub fn rate_words(bytes_per_second: f64) -> String {
+    let mib = bytes_per_second / (1u64 << 20) as f64;
+    if mib >= 1024.0 {
+        format!("{:.1} GiB/s", mib / 1024.0)
+    } else {
+        format!("{} MiB/s", mib.round() as u64)
+    }
 }
 
 /// Nova's live-migration status in words.
@@ -241,5 +303,8 @@ mod tests {
         assert_eq!(duration_words(45), "45 s");
         assert_eq!(duration_words(200), "3 min 20 s");
         assert_eq!(duration_words(3840), "1 h 4 min");
+        assert_eq!(rate_words(850.0 * 1048576.0), "850 MiB/s");
+        assert_eq!(rate_words(1.25 * 1073741824.0), "1.2 GiB/s");
+        assert_eq!(short_phase("running"), "Copying");
     }
 }

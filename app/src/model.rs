@@ -206,6 +206,9 @@ pub struct InstanceRow {
     /// (status `confirming`); the instance still reads VERIFY_RESIZE with no task.
     #[serde(default)]
     pub confirming: bool,
+    /// Its live migration under way, as the Task cell shows it.
+    #[serde(default)]
+    pub progress: Option<crate::history::TaskProgress>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -241,6 +244,9 @@ pub struct RowRefresh {
     pub gone: Vec<String>,
     /// Migrations that Nova accepted (202) and then failed.
     pub failures: Vec<MigrationFailure>,
+    /// Live-migration progress of watched rows that Nova did not list as changed.
+    #[serde(default)]
+    pub progress: Vec<(String, Option<crate::history::TaskProgress>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -189,6 +189,15 @@ impl Cloud {
     }
 
     /// The current speed factor (see [`CloudConfig::speed`]).
+    /// Requests received so far, all services together (as `GET /_cloud/stats` counts them).
+    pub fn request_count(&self) -> u64 {
+        let snapshot = self.inner.counts.snapshot();
+        snapshot
+            .as_object()
+            .map(|o| o.values().filter_map(|v| v.as_u64()).sum())
+            .unwrap_or_default()
+    }
+
     pub fn speed(&self) -> f64 {
         f64::from_bits(self.inner.speed.load(std::sync::atomic::Ordering::Relaxed))
     }

@@ -21,9 +21,9 @@ fn instance_href(html: &str, name: &str) -> String {
 
 fn migration_id(html: &str) -> String {
     let at = html
-        .find("name=\"migration\" value=\"")
-        .expect("a migration form")
-        + 24;
+        .find("data-migration=\"")
+        .expect("a live migration panel")
+        + 16;
     html[at..at + html[at..].find('"').unwrap()].to_string()
 }
 
@@ -79,6 +79,22 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
     assert!(html.contains("GiB left"), "{html}");
     assert!(html.contains("Force complete…"));
     let mid1 = migration_id(&html);
+    // The page reloads itself while the migration runs; a confirmation does not.
+    assert!(html.contains("http-equiv=\"refresh\""), "{html}");
+    let (_, _, confirm) = send(&h.app, get(&format!("{app1}?confirm=abort"), Some(&admin))).await;
+    assert!(
+        confirm.contains("action=\"/api/abort_live_migration\""),
+        "{confirm}"
+    );
+    assert!(confirm.contains(&format!("name=\"migration\" value=\"{mid1}\"")));
+    assert!(!confirm.contains("http-equiv=\"refresh\""));
+    // The list's row shows it in its Task cell, and its menu offers both.
+    let (_, _, list) = send(&h.app, get("/admin/instances", Some(&admin))).await;
+    assert!(list.contains("class=\"task-progress"), "{list}");
+    assert!(
+        list.contains("can_abort&quot;:true") || list.contains("\"can_abort\":true"),
+        "{list}"
+    );
 
     // A member may do neither; Nova's policy is named.
     let member = login(&h.app, "member", "ferry-member", "analytics")
@@ -129,6 +145,12 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("stays Active"), "{body}");
+    // A reload of the confirmation (the form post comes back to it) no longer offers the form.
+    let (_, _, again) = send(&h.app, get(&format!("{app1}?confirm=abort"), Some(&admin))).await;
+    assert!(
+        !again.contains("action=\"/api/abort_live_migration\""),
+        "{again}"
+    );
     // The page reads the instance and its history at once, so one view may see the instance
     // settled before the record says so: wait for both.
     page_when(&h, &admin, &app1, |p| {

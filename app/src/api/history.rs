@@ -31,7 +31,7 @@ pub async fn migration_history(filter: MigrationFilter) -> Result<MigrationHisto
     );
     let page = page.map_err(|e| upstream_error(e, "list migrations"))?;
     let names = history::instance_names(&compute, &page.migrations).await;
-    let rows = page
+    let rows: Vec<_> = page
         .migrations
         .iter()
         .map(|m| {
@@ -43,6 +43,31 @@ pub async fn migration_history(filter: MigrationFilter) -> Result<MigrationHisto
             row
         })
         .collect();
+    // Live migrations under way show their progress, as on the instance list.
+    let mut rows: Vec<crate::history::MigrationRow> = rows;
+    let moving: Vec<String> = page
+        .migrations
+        .iter()
+        .filter(|m| {
+            m.migration_type.as_deref() == Some("live-migration")
+                && matches!(
+                    m.status.as_str(),
+                    "queued" | "preparing" | "running" | "post-migrating"
+                )
+        })
+        .map(|m| m.instance_uuid.clone())
+        .collect();
+    for (id, progress) in history::task_progress(&backend, &session, &compute, &moving).await {
+        let Some(progress) = progress else { continue };
+        let uuid = page
+            .migrations
+            .iter()
+            .find(|m| m.instance_uuid == id && m.id == progress.migration)
+            .and_then(|m| m.uuid.clone());
+        if let Some(row) = rows.iter_mut().find(|r| Some(&r.uuid) == uuid.as_ref()) {
+            row.live = Some(progress);
+        }
+    }
     Ok(MigrationHistoryPage {
         rows,
         next_marker: page.next_marker,

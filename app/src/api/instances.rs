@@ -55,6 +55,8 @@ pub async fn list_instances(
     let caps = crate::actions::Capabilities::of(&session.roles());
     let mut page = mapping::instance_page(&query, page, projects, hosts, fetched_at, caps);
     mapping::mark_confirming(&compute, &session, &mut page.rows).await;
+    crate::server::history::attach_progress(&backend, &session, &compute, &mut page.rows, &[])
+        .await;
     page.marker_lost = marker_lost;
     Ok(page)
 }
@@ -119,8 +121,12 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
             Ok(list) => {
                 let abort_queued = compute.max_microversion()
                     >= openstack_client::compute::Microversion::new(2, 65);
-                list.first()
-                    .map(|m| history::live_progress(m, &roles, abort_queued))
+                list.first().map(|m| {
+                    let seen = backend.live_watch.observe(&id, m);
+                    let mut live = history::live_progress(m, &seen, &roles, abort_queued);
+                    history::mark_sent(&mut live, m, &actions);
+                    live
+                })
             }
             Err(e) => {
                 tracing::warn!(instance = %id, error = %e, "could not read the live migration");

@@ -9,11 +9,13 @@ use crate::{
 };
 
 /// `ids`: the rows on the page; `flux`: those that were moving at the last look;
-/// `since`: the previous refresh's (or the page's) server time.
+/// `since`: the previous refresh's (or the page's) server time; `watched`: those that were
+/// live-migrating, whose progress is read from their migration records.
 #[server(endpoint = "refresh_rows")]
 pub async fn refresh_rows(
     ids: Vec<String>,
     flux: Vec<String>,
+    #[server(default)] watched: Vec<String>,
     since: String,
     scope: ListScope,
 ) -> Result<RowRefresh, AppError> {
@@ -28,7 +30,7 @@ pub async fn refresh_rows(
 
     let backend = crate::server::backend()?;
     let session = require_scope(&backend, scope)?;
-    if ids.len() > 500 || flux.len() > 500 {
+    if ids.len() > 500 || flux.len() > 500 || watched.len() > 500 {
         return Err(AppError::BadRequest(
             "Too many rows to refresh at once.".into(),
         ));
@@ -73,5 +75,14 @@ pub async fn refresh_rows(
         out.rows.push(row);
     }
     mapping::mark_confirming(&compute, &session, &mut out.rows).await;
+    let watched: Vec<String> = watched.into_iter().filter(|w| ids.contains(w)).collect();
+    out.progress = crate::server::history::attach_progress(
+        &backend,
+        &session,
+        &compute,
+        &mut out.rows,
+        &watched,
+    )
+    .await;
     Ok(out)
 }

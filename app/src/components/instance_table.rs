@@ -11,6 +11,7 @@ use crate::{
         migrate_dialog::DialogKind, DialogRequest, LiveRow, LiveRows, MigrateDialog, MoreMenu,
         ToastRegion, Toasts,
     },
+    history::TaskProgress,
     labels::{in_flux, needs_attention, power_label, status_class, status_label, task_label},
     migration::Sent,
     model::{InstanceRow, ListScope, SortLink},
@@ -97,7 +98,9 @@ fn Row(
     let flux = move || row.with(|r| in_flux(&r.status, r.task.as_deref()));
     let attention = move || row.with(|r| needs_attention(&r.status));
     let confirming = RwSignal::new(false);
-    let entries = Signal::derive(move || {
+    // A memo: progress updates change the row every cycle, but an open menu re-renders only
+    // when what it offers changes.
+    let entries = Memo::new(move |_| {
         let mut entries = row.with(|r| menu_for(r, caps));
         if confirming.get() {
             // This browser asked Nova to confirm; until the row changes, nothing more to send.
@@ -131,6 +134,8 @@ fn Row(
                 RowAction::LiveMigrate => DialogKind::Live,
                 RowAction::Migrate => DialogKind::Cold,
                 RowAction::RevertResize => DialogKind::Revert,
+                RowAction::AbortLiveMigration => DialogKind::Abort,
+                RowAction::ForceCompleteLiveMigration => DialogKind::ForceComplete,
                 RowAction::ConfirmResize => {
                     confirm(id.clone(), confirming, toasts, on_sent);
                     return;
@@ -142,6 +147,7 @@ fn Row(
                 id: r.id.clone(),
                 name: r.name.clone(),
                 host: r.host.clone(),
+                migration: r.progress.as_ref().map(|p| p.migration),
                 return_focus: format!("more-{}", r.id),
             }));
         })
@@ -184,6 +190,7 @@ fn Row(
             </td>
             <td class:busy=move || row.with(|r| r.task.is_some())>
                 {move || row.with(|r| task_label(r.task.as_deref()))}
+                {move || row.with(|r| r.progress.clone()).map(task_progress)}
             </td>
             <td>{move || row.with(|r| power_label(r.power_state))}</td>
             <td title=move || row.with(|r| r.created.clone())>{move || row.with(|r| r.age.clone())}</td>
@@ -206,7 +213,7 @@ fn Row(
                             }
                         })
                 }}
-                <MoreMenu key=id.clone() label=name entries open=live.menu_open on_pick />
+                <MoreMenu key=id.clone() label=name entries=Signal::from(entries) open=live.menu_open on_pick />
             </td>
         </tr>
     }
@@ -230,6 +237,23 @@ fn confirm(id: String, busy: RwSignal<bool>, toasts: Toasts, on_sent: Callback<(
             }
         }
     });
+}
+
+/// A live migration's phase and progress under the task: every word came from the server.
+pub fn task_progress(p: TaskProgress) -> impl IntoView {
+    let flagged = p.warning.is_some();
+    let phase = p.phase.clone();
+    view! {
+        <div class="task-progress" class:flagged=flagged data-phase=phase>
+            <span class="phase">{p.phase}</span>
+            {p.percent.map(|v| view! {
+                <progress max="100" value=v.to_string() aria-label="Memory copied"></progress>
+                <span class="pct">{format!("{v} %")}</span>
+            })}
+            {p.note.map(|n| view! { <div class="hint">{n}</div> })}
+            {p.warning.map(|w| view! { <div class="flag" role="status">{w}</div> })}
+        </div>
+    }
 }
 
 /// A sorting column header; the link was worked out on the server, where the query is.

@@ -16,6 +16,7 @@ use leptos::{prelude::*, task::spawn_local};
 use crate::{
     api::refresh_rows,
     components::Toasts,
+    history::TaskProgress,
     labels::in_flux,
     model::{InstanceRow, ListScope},
 };
@@ -118,7 +119,8 @@ impl LiveRows {
         let due = self.due();
         if let Some((ids, flux)) = due {
             let since = self.since.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            match refresh_rows(ids, flux, since, self.scope).await {
+            let watched = self.migrating();
+            match refresh_rows(ids, flux, watched, since, self.scope).await {
                 Ok(refresh) if self.alive.load(Ordering::Relaxed) => {
                     *self.since.lock().unwrap_or_else(|e| e.into_inner()) = refresh.now.clone();
                     let changed = self.apply(refresh, toasts);
@@ -198,14 +200,37 @@ impl LiveRows {
         Some((ids, flux))
     }
 
+    /// Rows live-migrating: their progress is read from their migration records.
+    fn migrating(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|(_, l)| {
+                !l.gone.get_untracked() && l.row.with_untracked(|r| r.status == "MIGRATING")
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
     /// Applies a refresh; true if anything on the page changed.
     fn apply(&self, refresh: crate::model::RowRefresh, toasts: Toasts) -> bool {
         let mut changed = false;
+        // Progress alone never waits for a menu to close: it changes no menu entry but its own
+        // Abort / Force Complete, and a bar that stops moving looks stuck.
+        for (id, progress) in refresh.progress {
+            if let Some((_, live)) = self.rows.iter().find(|(i, _)| *i == id) {
+                let progress = forward(live, progress);
+                if live.row.with_untracked(|r| r.progress != progress) {
+                    live.row.update(|r| r.progress = progress);
+                    changed = true;
+                }
+            }
+        }
         let mut c = self.clock.lock().unwrap_or_else(|e| e.into_inner());
-        for row in refresh.rows {
+        for mut row in refresh.rows {
             let Some((_, live)) = self.rows.iter().find(|(id, _)| *id == row.id) else {
                 continue;
             };
+            row.progress = forward(live, row.progress.take());
             if live.row.with_untracked(|r| *r == row) {
                 continue;
             }
@@ -236,4 +261,16 @@ impl LiveRows {
         }
         changed
     }
+}
+
+/// The new progress, never behind what this row already showed of the same migration (two Ferry
+/// servers behind a balancer may have seen different lows).
+fn forward(live: &LiveRow, new: Option<TaskProgress>) -> Option<TaskProgress> {
+    let mut new = new?;
+    live.row.with_untracked(|r| {
+        if let Some(old) = r.progress.as_ref().filter(|o| o.migration == new.migration) {
+            new.percent = new.percent.max(old.percent);
+        }
+    });
+    Some(new)
 }

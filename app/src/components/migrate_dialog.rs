@@ -1,12 +1,12 @@
-//! The Live Migrate, Migrate and Revert dialogs, on a native modal `<dialog>` (focus stays
+//! The Live Migrate, Migrate, Revert, Abort and Force Complete dialogs, on a native modal `<dialog>` (focus stays
 //! inside, Escape closes). The request is locked while it is in flight, so a double click
 //! migrates once. The destination-host table is `host_picker`, the revert body `revert_dialog`.
 
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
-    error_box::ErrorBox, fetch::fetch_once, host_picker::HostPicker, more_menu::focus,
-    revert_dialog::RevertBody,
+    error_box::ErrorBox, fetch::fetch_once, host_picker::HostPicker,
+    live_control_dialog::LiveControlBody, more_menu::focus, revert_dialog::RevertBody,
 };
 use crate::{
     api::{cold_migrate, live_migrate, migration_options},
@@ -19,6 +19,8 @@ pub enum DialogKind {
     Live,
     Cold,
     Revert,
+    Abort,
+    ForceComplete,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +29,8 @@ pub struct DialogRequest {
     pub id: String,
     pub name: String,
     pub host: Option<String>,
+    /// The live migration an Abort or Force Complete is about.
+    pub migration: Option<u64>,
     /// The element to give focus back to when the dialog closes.
     pub return_focus: String,
 }
@@ -62,6 +66,9 @@ pub fn MigrateDialog(
                     .map(|r| match r.kind {
                         DialogKind::Revert => {
                             view! { <RevertBody req=r request on_sent /> }.into_any()
+                        }
+                        DialogKind::Abort | DialogKind::ForceComplete => {
+                            view! { <LiveControlBody req=r request on_sent /> }.into_any()
                         }
                         _ => view! { <MigrateBody req=r request on_sent /> }.into_any(),
                     })

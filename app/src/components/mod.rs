@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod host_picker;
 pub mod hydrated;
 pub mod instance_table;
+pub mod live_control_dialog;
 pub mod live_rows;
 pub mod migrate_dialog;
 pub mod more_menu;

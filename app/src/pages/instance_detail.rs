@@ -1,7 +1,11 @@
 //! `/admin/instances/:id`: the instance's fields and its action log with events.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_meta::Meta;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
 
 use crate::{
     api::get_instance,
@@ -24,6 +28,7 @@ pub fn ProjectInstanceDetailPage() -> impl IntoView {
 #[component]
 fn Detail(scope: ListScope) -> impl IntoView {
     let params = use_params_map();
+    let confirm = use_query_map().read_untracked().get("confirm");
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let detail = Resource::new(move || id.get(), move |id| get_instance(id, scope));
     view! {
@@ -32,18 +37,21 @@ fn Detail(scope: ListScope) -> impl IntoView {
             " / detail"
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading instance…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let confirm = confirm.clone();
+                Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <DetailBody detail=d /> }.into_any(),
+                    Ok(d) => view! { <DetailBody detail=d confirm /> }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
-            })}
+                })
+            }}
         </Suspense>
     }
 }
 
 #[component]
-fn DetailBody(detail: InstanceDetail) -> impl IntoView {
+fn DetailBody(detail: InstanceDetail, confirm: Option<String>) -> impl IntoView {
     let row = detail.row;
     view! {
         <div class="heading">
@@ -71,7 +79,7 @@ fn DetailBody(detail: InstanceDetail) -> impl IntoView {
                     .collect_view()}
             </dl>
         </section>
-        {detail.live.map(|l| view! { <LiveMigration id=row.id.clone() live=l /> })}
+        {detail.live.map(|l| view! { <LiveMigration id=row.id.clone() live=l confirm /> })}
         <section class="panel">
             <h2>"Migrations"</h2>
             <MigrationHistory migrations=detail.migrations />
@@ -83,15 +91,25 @@ fn DetailBody(detail: InstanceDetail) -> impl IntoView {
     }
 }
 
-/// The live migration under way: phase, progress, and Abort / Force complete behind a
-/// confirmation that needs no JavaScript (a disclosure, then a plain form post that comes back
-/// to this page).
+/// The live migration under way: phase, progress, and Abort / Force complete. The page reloads
+/// itself every few seconds while it runs, so each action's confirmation is its own view
+/// (`?confirm=abort|force`) that does not reload under the operator's hand; its plain form post
+/// (no JavaScript needed) comes back here.
 #[component]
-fn LiveMigration(id: String, live: LiveProgress) -> impl IntoView {
+fn LiveMigration(id: String, live: LiveProgress, confirm: Option<String>) -> impl IntoView {
     let route = |from: &Option<String>| from.clone().unwrap_or_else(|| "—".into());
     let mid = live.migration_id.to_string();
+    let confirming = confirm
+        .as_deref()
+        .filter(|c| match *c {
+            "abort" => live.can_abort,
+            "force" => live.can_force_complete,
+            _ => false,
+        })
+        .map(str::to_string);
     view! {
-        <section class="panel live-migration" data-status=live.status.clone()>
+        {confirming.is_none().then(|| view! { <Meta http_equiv="refresh" content="5" /> })}
+        <section class="panel live-migration" data-status=live.status.clone() data-migration=mid.clone()>
             <h2>"Live migration in progress"</h2>
             <p class="mono">{route(&live.source)} " → " {route(&live.destination)}</p>
             <p>{live.phase.clone()}</p>
@@ -116,40 +134,44 @@ fn LiveMigration(id: String, live: LiveProgress) -> impl IntoView {
                         </label>
                     }
                 })}
-            <p class="hint">"Nova last updated this record at " {live.updated.clone()} "."</p>
+            {live.note.clone().map(|n| view! { <p class="rate">{n}</p> })}
+            {live.warning.clone().map(|w| view! { <p class="flag" role="status">{w}</p> })}
+            {live.sent.clone().map(|w| view! { <p class="notice" role="status">{w}</p> })}
+            <p class="hint">
+                "Nova last updated this record at " {live.updated.clone()}
+                {confirming.is_none().then_some("; this page reloads every 5 s while the migration runs")} "."
+            </p>
             <div class="live-actions">
-                {live
-                    .can_force_complete
-                    .then(|| {
-                        view! {
-                            <details>
-                                <summary class="button">"Force complete…"</summary>
-                                <p>
-                                    "Nova pauses the instance until the copy is done (or switches to post-copy where the cloud permits it, after which a network failure between the hosts means a reboot)."
-                                </p>
-                                <form method="post" action="/api/force_complete_live_migration">
-                                    <input type="hidden" name="id" value=id.clone() />
-                                    <input type="hidden" name="migration" value=mid.clone() />
-                                    <button type="submit" class="primary">"Force complete now"</button>
-                                </form>
-                            </details>
-                        }
-                    })}
-                {live
-                    .can_abort
-                    .then(|| {
-                        view! {
-                            <details>
-                                <summary class="button">"Abort…"</summary>
-                                <p>"The copy stops; the instance stays Active on its source host."</p>
-                                <form method="post" action="/api/abort_live_migration">
-                                    <input type="hidden" name="id" value=id.clone() />
-                                    <input type="hidden" name="migration" value=mid.clone() />
-                                    <button type="submit" class="primary danger">"Abort the migration"</button>
-                                </form>
-                            </details>
-                        }
-                    })}
+                {match confirming.as_deref() {
+                    Some("force") => view! {
+                        <form method="post" action="/api/force_complete_live_migration" class="confirm">
+                            <p>
+                                "Nova pauses the instance until the copy is done (or switches to post-copy where the cloud permits it, after which a network failure between the hosts means a reboot)."
+                            </p>
+                            <input type="hidden" name="id" value=id.clone() />
+                            <input type="hidden" name="migration" value=mid.clone() />
+                            <button type="submit" class="primary">"Force complete now"</button>
+                            <a href="?" class="button">"Cancel"</a>
+                        </form>
+                    }.into_any(),
+                    Some(_) => view! {
+                        <form method="post" action="/api/abort_live_migration" class="confirm">
+                            <p>"The copy stops; the instance stays Active on its source host."</p>
+                            <input type="hidden" name="id" value=id.clone() />
+                            <input type="hidden" name="migration" value=mid.clone() />
+                            <button type="submit" class="primary danger">"Abort the migration"</button>
+                            <a href="?" class="button">"Cancel"</a>
+                        </form>
+                    }.into_any(),
+                    None => view! {
+                        {live.can_force_complete.then(|| view! {
+                            <a class="button" href="?confirm=force">"Force complete…"</a>
+                        })}
+                        {live.can_abort.then(|| view! {
+                            <a class="button" href="?confirm=abort">"Abort…"</a>
+                        })}
+                    }.into_any(),
+                }}
             </div>
         </section>
     }

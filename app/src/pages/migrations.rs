@@ -3,11 +3,12 @@
 //! Server-rendered: plain GET forms and links, so it works with JavaScript off.
 
 use leptos::prelude::*;
+use leptos_meta::Meta;
 use leptos_router::{components::A, hooks::use_query_map, params::ParamsMap};
 
 use crate::{
     api::migration_history,
-    components::ErrorView,
+    components::{instance_table::task_progress as task_progress_view, ErrorView},
     history::{
         kind_label, MigrationFilter, MigrationHistoryPage, MigrationRow, MIGRATION_STATUSES,
         MIGRATION_TYPES,
@@ -31,6 +32,7 @@ pub fn filter_from_map(map: &ParamsMap) -> MigrationFilter {
 pub fn MigrationsPage() -> impl IntoView {
     let params = use_query_map();
     let filter = Memo::new(move |_| filter_from_map(&params.read()));
+    let paused = params.read_untracked().get("pause").is_some();
     let page = Resource::new(move || filter.get(), migration_history);
     view! {
         <div class="heading">
@@ -41,7 +43,7 @@ pub fn MigrationsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match page.await {
-                    Ok(p) => view! { <History filter=f page=p /> }.into_any(),
+                    Ok(p) => view! { <History filter=f page=p paused /> }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -50,7 +52,7 @@ pub fn MigrationsPage() -> impl IntoView {
 }
 
 #[component]
-fn History(filter: MigrationFilter, page: MigrationHistoryPage) -> impl IntoView {
+fn History(filter: MigrationFilter, page: MigrationHistoryPage, paused: bool) -> impl IntoView {
     let empty = page.rows.is_empty();
     let next = page.next_marker.map(|m| {
         let q = MigrationFilter {
@@ -61,8 +63,38 @@ fn History(filter: MigrationFilter, page: MigrationHistoryPage) -> impl IntoView
     });
     let first =
         (!filter.marker.is_empty()).then(|| format!("?{}", filter.first_page().to_query_string()));
+    // Server-rendered, so "live" is a reload while migrations on the page are in flight; it can
+    // be paused (e.g. to fill in the filters), and stops by itself when nothing moves.
+    let moving = page.rows.iter().any(|r| r.live.is_some());
+    let query = filter.to_query_string();
+    let resume = format!("?{query}");
+    let pause = if query.is_empty() {
+        "?pause=1".to_string()
+    } else {
+        format!("?{query}&pause=1")
+    };
     view! {
+        {(moving && !paused).then(|| view! { <Meta http_equiv="refresh" content="5" /> })}
         <Filters filter=filter.clone() hosts=page.hosts projects=page.projects />
+        {moving.then(|| {
+            if paused {
+                view! {
+                    <p class="hint live-note">
+                        "Migrations on this page are in flight; reloading is paused. "
+                        <a href=resume>"Resume"</a>
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p class="hint live-note">
+                        "Migrations on this page are in flight: it reloads every 5 s. "
+                        <a href=pause>"Pause"</a>
+                    </p>
+                }
+                    .into_any()
+            }
+        })}
         <div class="table-wrap">
             <table class="migrations">
                 <thead>
@@ -109,7 +141,10 @@ fn HistoryRow(r: MigrationRow) -> impl IntoView {
                 {r.source.clone().unwrap_or_else(|| "—".into())} " → "
                 {r.destination.clone().unwrap_or_else(|| "—".into())}
             </td>
-            <td class:bad=bad>{r.status.clone()}</td>
+            <td class:bad=bad>
+                {r.status.clone()}
+                {r.live.clone().map(task_progress_view)}
+            </td>
             <td>{r.duration.clone().unwrap_or_else(|| "—".into())}</td>
             <td title=r.project_id.clone()>
                 {r.project_name.clone().or_else(|| r.project_id.clone()).unwrap_or_default()}

@@ -38,6 +38,8 @@ pub struct Inner {
     pub project_names: TtlCache<Vec<(String, String)>>,
     /// Compute hosts (and which are bare metal), per compute endpoint.
     pub compute_hosts: TtlCache<super::mapping::HostIndex>,
+    /// What was seen of each live migration under way (lowest remaining, rate).
+    pub live_watch: super::live_watch::LiveWatch,
 }
 
 impl std::ops::Deref for Backend {
@@ -56,6 +58,9 @@ impl Backend {
             limiter: LoginLimiter::default(),
             project_names: TtlCache::new(std::time::Duration::from_secs(60)),
             compute_hosts: TtlCache::new(std::time::Duration::from_secs(60)),
+            live_watch: super::live_watch::LiveWatch::new(
+                super::live_watch::stall_window_from_env(),
+            ),
         }))
     }
 }

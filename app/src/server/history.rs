@@ -123,6 +123,7 @@ pub fn row(m: &Migration, names: &[(String, String)]) -> MigrationRow {
         project_name: None,
         events: Vec::new(),
         failure: None,
+        live: None,
     }
 }
 
@@ -195,25 +196,70 @@ pub fn with_events(m: &Migration, actions: &[InstanceActionDetail]) -> Migration
 
 /// The instance page's view of a live migration under way. `roles`: whose page it is;
 /// `abort_queued`: the cloud's Nova takes an abort of a queued or preparing migration (2.65).
+/// `seen`: this look against what Ferry saw of the migration before (`super::live_watch`).
 pub fn live_progress(
     m: &openstack_client::compute::ServerMigration,
+    seen: &super::live_watch::Observation,
     roles: &crate::policy::Roles,
     abort_queued: bool,
 ) -> crate::history::LiveProgress {
     use crate::{
-        history::{gib_of_bytes, phase_words, LiveProgress},
+        history::{duration_words, gib_of_bytes, phase_words, rate_words, LiveProgress},
         policy::Action,
     };
     let pct = |p: Option<f64>| p.map(|v| v.round().clamp(0.0, 100.0) as u8);
     let abortable = m.status == "running"
         || (abort_queued && matches!(m.status.as_str(), "queued" | "preparing"));
+    let can_abort = abortable && roles.allow(Action::AbortLiveMigration);
+    let can_force_complete =
+        m.status == "running" && roles.allow(Action::ForceCompleteLiveMigration);
+    let source = m.source_compute.clone();
+    let note = if seen.recopying {
+        Some("re-copying memory the guest changed".to_string())
+    } else {
+        seen.bytes_per_second.map(|r| {
+            let left = seen
+                .seconds_left
+                .map(|s| format!(" · about {} left", duration_words(s as i64)))
+                .unwrap_or_default();
+            format!("{}{left}", rate_words(r))
+        })
+    };
+    let mut advice = Vec::new();
+    if can_force_complete {
+        advice.push("Force complete pauses the instance to finish the copy".to_string());
+    }
+    if can_abort {
+        advice.push(format!(
+            "Abort keeps it running on {}",
+            source.as_deref().unwrap_or("its source host")
+        ));
+    }
+    let advice = if advice.is_empty() {
+        " An administrator can force it to complete or abort it.".to_string()
+    } else {
+        format!(" {}.", advice.join("; "))
+    };
+    let warning = if let Some(d) = seen.not_updated_for {
+        Some(format!(
+            "Nova has not updated this migration for {}: the source compute may be stuck or down.{advice}",
+            duration_words(d.as_secs() as i64)
+        ))
+    } else {
+        seen.no_new_low_for.map(|d| {
+            format!(
+                "Not converging: no new low in memory left for {}; the guest changes memory about as fast as it is copied. Nova gives up only at its completion timeout (800 s per GiB by default).{advice}",
+                duration_words(d.as_secs() as i64)
+            )
+        })
+    };
     LiveProgress {
         migration_id: m.id,
         status: m.status.clone(),
         phase: phase_words(&m.status),
-        source: m.source_compute.clone(),
+        source,
         destination: m.dest_compute.clone(),
-        memory_percent: pct(m.memory_progress_percent()),
+        memory_percent: seen.percent,
         disk_percent: pct(m.disk_progress_percent()).filter(|_| m.disk_total_bytes > Some(0)),
         memory_left: match (m.memory_remaining_bytes, m.memory_total_bytes) {
             (Some(r), Some(t)) if t > 0 => Some(format!(
@@ -223,12 +269,129 @@ pub fn live_progress(
             )),
             _ => None,
         },
+        note,
+        warning,
+        sent: None,
         updated: m.updated_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        can_abort: abortable && roles.allow(Action::AbortLiveMigration),
-        can_force_complete: m.status == "running"
-            && roles.allow(Action::ForceCompleteLiveMigration),
+        can_abort,
+        can_force_complete,
     }
 }
+
+/// An Abort or Force complete already asked of this migration (Nova records each as an instance
+/// action): said so, and offered no more, so neither a reload nor a second tab sends it twice.
+pub fn mark_sent(
+    live: &mut crate::history::LiveProgress,
+    m: &openstack_client::compute::ServerMigration,
+    actions: &[openstack_client::compute::InstanceAction],
+) {
+    let Some(started) = m.created_at else {
+        return;
+    };
+    for a in actions.iter().filter(|a| a.start_time >= Some(started)) {
+        let when = a
+            .start_time
+            .map(|t| t.format("%H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        let who = a.user_id.as_deref().unwrap_or("someone");
+        match a.action.as_str() {
+            "live_migration_force_complete" => {
+                live.can_force_complete = false;
+                live.sent = Some(format!(
+                    "Force complete was sent at {when} by {who}; Nova is finishing the copy."
+                ));
+            }
+            "live_migration_cancel" => {
+                live.can_abort = false;
+                live.can_force_complete = false;
+                live.sent = Some(format!(
+                    "Abort was sent at {when} by {who}; Nova is stopping the copy."
+                ));
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The live migrations under way of `ids` (at most `MAX_WATCHED` of them, one Nova call each,
+/// all at once): what their rows' Task cells show. The cost grows with the rows migrating, not
+/// the rows listed, and the cap bounds it.
+pub async fn task_progress(
+    backend: &super::Backend,
+    session: &super::session::Session,
+    compute: &openstack_client::compute::Compute,
+    ids: &[String],
+) -> Vec<(String, Option<crate::history::TaskProgress>)> {
+    use crate::policy::Action;
+    let roles = session.roles();
+    if !roles.allow(Action::WatchLiveMigration) {
+        return Vec::new();
+    }
+    let abort_queued =
+        compute.max_microversion() >= openstack_client::compute::Microversion::new(2, 65);
+    let mut looks = tokio::task::JoinSet::new();
+    for id in ids.iter().take(MAX_WATCHED) {
+        let (compute, id) = (compute.clone(), id.clone());
+        looks.spawn(async move {
+            let result = compute.list_server_migrations(&id).await;
+            (id, result)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(Ok((id, result))) = looks.join_next().await {
+        match result {
+            Ok(list) => {
+                let progress = list.first().map(|m| {
+                    let seen = backend.live_watch.observe(&id, m);
+                    live_progress(m, &seen, &roles, abort_queued).task()
+                });
+                out.push((id, progress));
+            }
+            // The row keeps what it showed; the next cycle asks again.
+            Err(e) => {
+                tracing::warn!(instance = %id, error = %e, "could not read the live migration")
+            }
+        }
+    }
+    out
+}
+
+/// Puts the live-migration progress on `rows` that are live-migrating, and answers it for the
+/// `watched` rows that are not among them (a row's migration moves on without the instance
+/// changing, so `changes-since` does not bring it back).
+pub async fn attach_progress(
+    backend: &super::Backend,
+    session: &super::session::Session,
+    compute: &openstack_client::compute::Compute,
+    rows: &mut [crate::model::InstanceRow],
+    watched: &[String],
+) -> Vec<(String, Option<crate::history::TaskProgress>)> {
+    let mut ids: Vec<String> = rows
+        .iter()
+        .filter(|r| r.status == "MIGRATING")
+        .map(|r| r.id.clone())
+        .collect();
+    for id in watched {
+        if !rows.iter().any(|r| &r.id == id) && !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let mut rest = Vec::new();
+    for (id, progress) in task_progress(backend, session, compute, &ids).await {
+        match rows.iter_mut().find(|r| r.id == id) {
+            Some(row) => row.progress = progress,
+            None => rest.push((id, progress)),
+        }
+    }
+    rest
+}
+
+/// Live migrations watched per page and refresh cycle.
+pub const MAX_WATCHED: usize = 10;
 
 #[cfg(test)]
 mod tests {

@@ -222,6 +222,7 @@ pub fn row(s: Server, projects: &[(String, String)], hosts: &HostIndex) -> Insta
             .as_ref()
             .is_some_and(|h| hosts.bare_metal.contains(h)),
         confirming: false,
+        progress: None,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod history;
 pub mod hosts;
 pub mod limiter;
+pub mod live_watch;
 pub mod mapping;
 pub mod security;
 pub mod session;
