@@ -66,3 +66,35 @@ export async function setSpeed(speed: number) {
 }
 
 export const TEST_SPEED = Number(process.env.FERRY_TEST_SPEED ?? "10");
+
+/** How this instance's live migrations behave from now on (see the cloud's `MigrationBehaviour`). */
+export async function setMigrationBehaviour(id: string, b: { converge?: boolean; stall?: boolean }) {
+  const t = await adminToken();
+  const r = await fetch(`${CLOUD}/_cloud/servers/${id}/migration-behaviour`, {
+    method: "PUT",
+    headers: { "x-auth-token": t, "content-type": "application/json" },
+    body: JSON.stringify(b),
+  });
+  if (!r.ok) throw new Error(`migration behaviour: ${r.status} ${await r.text()}`);
+}
+
+/** The instance's in-progress migrations, straight from the cloud's Nova API. */
+export async function serverMigrations(id: string): Promise<any[]> {
+  const t = await adminToken();
+  const r = await fetch(`${CLOUD}/compute/v2.1/servers/${id}/migrations`, {
+    headers: { "x-auth-token": t, "openstack-api-version": "compute 2.80" },
+  });
+  if (!r.ok) throw new Error(`server migrations: ${r.status} ${await r.text()}`);
+  return (await r.json()).migrations;
+}
+
+/** Aborts the instance's live migration straight at the cloud (test clean-up). */
+export async function abortAtCloud(id: string) {
+  const t = await adminToken();
+  for (const m of await serverMigrations(id)) {
+    await fetch(`${CLOUD}/compute/v2.1/servers/${id}/migrations/${m.id}`, {
+      method: "DELETE",
+      headers: { "x-auth-token": t, "openstack-api-version": "compute 2.80" },
+    });
+  }
+}

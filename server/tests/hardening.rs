@@ -256,6 +256,62 @@ async fn the_login_page_shows_only_ferrys_own_words() {
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("evil.example"), "{html}");
     assert!(!html.contains("Ferry moved"), "{html}");
+    // The kind Ferry's own redirect carries is read from a fixed list, never echoed.
+    let (_, _, html) = send(
+        &h.app,
+        get("/login?refused=%3Cscript%3Ealert(1)%3C%2Fscript%3E", None),
+    )
+    .await;
+    assert!(!html.contains("alert(1)"), "{html}");
+    assert!(!html.contains("role=\"alert\""), "{html}");
+}
+
+#[tokio::test]
+async fn a_refused_plain_form_login_comes_back_with_what_was_typed_but_the_password() {
+    let h = harness().await;
+    let mut req = post(
+        "/api/login",
+        None,
+        Some("http://127.0.0.1:3000"),
+        form(&[
+            ("user", "admin"),
+            ("password", "Wr0ng&secret"),
+            ("project", "admin"),
+            ("domain", "Default"),
+            ("next", "/admin/instances?host=compute1"),
+        ]),
+    );
+    req.headers_mut()
+        .insert(header::ACCEPT, "text/html".parse().unwrap());
+    let (status, headers, _) = send(&h.app, req).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let location = headers[header::LOCATION].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/login?refused=credentials"),
+        "{location}"
+    );
+    assert!(
+        location.contains("&user=admin&project=admin&domain=Default"),
+        "{location}"
+    );
+    assert!(
+        location.contains("next=%2Fadmin%2Finstances%3Fhost%3Dcompute1"),
+        "{location}"
+    );
+    assert!(
+        !location.contains("secret") && !location.contains("Wr0ng"),
+        "{location}"
+    );
+    let (status, _, html) = send(&h.app, get(&location, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Keystone refused the login"), "{html}");
+    assert!(html.contains("name=\"user\""), "{html}");
+    assert!(html.contains("value=\"admin\""), "{html}");
+    // The page it came from is where a successful login goes next.
+    assert!(
+        html.contains("value=\"/admin/instances?host=compute1\""),
+        "{html}"
+    );
 }
 
 #[tokio::test]

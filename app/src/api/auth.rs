@@ -50,8 +50,88 @@ pub fn safe_next(next: &str) -> String {
 pub const LOGIN_REFUSED: &str =
     "Keystone refused the login: the user name, password, project or domain is wrong.";
 
+/// The login form's post. A refused plain form post goes back to the login page with what was
+/// typed (never the password) and the kind of refusal, which the page says in its own words.
 #[server(endpoint = "login")]
 pub async fn login(
+    user: String,
+    password: String,
+    project: String,
+    domain: String,
+    next: String,
+) -> Result<(), AppError> {
+    let typed = [
+        ("next", next.clone()),
+        ("user", user.clone()),
+        ("project", project.clone()),
+        ("domain", domain.clone()),
+    ];
+    let result = sign_in(user, password, project, domain, next).await;
+    if let Err(e) = &result {
+        let form_post = use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if form_post {
+            leptos_axum::redirect(&refused_login_url(e, &typed));
+        }
+    }
+    result
+}
+
+/// `/login?…&refused=KIND`: only values short enough to be names (and `next` only when Ferry
+/// would follow it) come back, percent-encoded.
+#[cfg(feature = "ssr")]
+fn refused_login_url(e: &AppError, typed: &[(&str, String); 4]) -> String {
+    use crate::model::encode_component;
+    let mut url = format!("/login?refused={}", refusal_kind(e));
+    for (key, value) in typed {
+        let value = value.trim();
+        let keep = match *key {
+            "next" => safe_next(value) != "/",
+            _ => !value.is_empty() && value.chars().count() <= 255,
+        };
+        if keep {
+            url.push_str(&format!("&{key}={}", encode_component(value)));
+        }
+    }
+    url
+}
+
+/// The kind of a login refusal, as the login page's URL carries it (see `refusal_words`).
+pub fn refusal_kind(e: &AppError) -> &'static str {
+    match e {
+        AppError::LoginRefused(_) => "credentials",
+        AppError::BadRequest(_) => "incomplete",
+        AppError::Throttled(_) => "throttled",
+        AppError::Upstream(f) if f.unreachable => "unreachable",
+        AppError::Upstream(_) => "keystone",
+        AppError::Forbidden(_) => "origin",
+        _ => "other",
+    }
+}
+
+/// What the login page says about a refusal whose kind came back in its URL: a fixed sentence
+/// per kind, never text from the URL (anyone can write one).
+pub fn refusal_words(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "credentials" => LOGIN_REFUSED,
+        "incomplete" => "User name, password and project are all needed.",
+        "throttled" => {
+            "Too many failed logins for this user from your address: wait a little and try again."
+        }
+        "unreachable" => "Ferry could not log you in: Keystone (Identity) cannot be reached.",
+        "keystone" => "Ferry could not log you in: Keystone (Identity) failed.",
+        "origin" => "This login was refused: it did not come from Ferry's own page.",
+        "other" => "Ferry could not log you in. Please try again.",
+        _ => return None,
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn sign_in(
     user: String,
     password: String,
     project: String,

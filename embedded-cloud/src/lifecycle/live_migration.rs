@@ -43,9 +43,12 @@ const MONITOR_TICK: f64 = 0.5;
 /// `[libvirt] live_migration_monitor_interval` (5 s): how often the job's
 /// counters are written to the migration record.
 const STATS_INTERVAL: f64 = 5.0;
-/// Bytes the link copies per second, as a share of the guest's RAM (a 2 GiB
-/// guest at ~2 Gbit/s).
+/// The share of a 2 GiB guest's RAM the link copies per second (~2 Gbit/s);
+/// the dirty rates below are on the same scale.
 const COPY_RATE: f64 = 0.12;
+/// The link's bytes per second: the same for every guest, so a 16 GiB guest
+/// takes eight times as long as a 2 GiB one, as on a real network.
+const LINK_BYTES_PER_SECOND: f64 = COPY_RATE * 2.0 * 1024.0 * 1024.0 * 1024.0;
 /// libvirt switches over once what is left fits the allowed downtime.
 const SWITCHOVER_AT: f64 = 0.01;
 
@@ -270,11 +273,12 @@ fn copy(job: &mut Job, elapsed: f64, dt: f64, converge: bool, forced: bool) -> b
         job.disk_remaining -= step;
     }
     let total = job.memory_total;
-    let sent = share(COPY_RATE, total).max(1);
+    let link = |rate: f64| (rate / COPY_RATE * LINK_BYTES_PER_SECOND * dt) as u64;
+    let sent = link(COPY_RATE).max(1);
     let dirtied = if forced {
         0
     } else {
-        share(dirty_rate(elapsed, converge), total)
+        link(dirty_rate(elapsed, converge))
     };
     let remaining = job.memory_remaining;
     job.memory_processed += sent.min(remaining.saturating_add(dirtied));
