@@ -21,13 +21,16 @@ test("a refused login says why with JavaScript off too", async ({ page }) => {
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByLabel("Project").fill(ADMIN.project);
   await page.getByRole("button", { name: "Log in" }).click();
-  // The browser posted the form itself; the refusal came back to the login page in its URL.
-  await expect(page).toHaveURL(/\/login\?next=/);
+  // The browser posted the form itself; the refusal came back to the login page with what was
+  // typed, except the password.
+  await expect(page).toHaveURL(/\/login\?refused=credentials&next=%2Fadmin%2Finstances&user=admin&project=admin/);
   await expect(page.getByRole("alert")).toContainText("Keystone refused the login");
+  await expect(page.getByLabel("User name")).toHaveValue(ADMIN.user);
+  await expect(page.getByLabel("Project")).toHaveValue(ADMIN.project);
+  await expect(page.getByLabel("Password")).toHaveValue("");
+  expect(page.url()).not.toContain("not-the-password");
   // And the right password then goes on to the page asked for.
-  await page.getByLabel("User name").fill(ADMIN.user);
   await page.getByLabel("Password").fill(ADMIN.password);
-  await page.getByLabel("Project").fill(ADMIN.project);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/admin\/instances$/);
   await expect(page.locator("table.instances tbody tr").first()).toBeVisible();

@@ -10,6 +10,7 @@ use embedded_cloud::MigrationBehaviour;
 use http::StatusCode;
 
 const ORIGIN: Option<&str> = Some("http://127.0.0.1:3000");
+const CONTROL: &str = "/api/live_migration_control";
 
 fn instance_href(html: &str, name: &str) -> String {
     let end = html
@@ -83,7 +84,7 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
     assert!(html.contains("http-equiv=\"refresh\""), "{html}");
     let (_, _, confirm) = send(&h.app, get(&format!("{app1}?confirm=abort"), Some(&admin))).await;
     assert!(
-        confirm.contains("action=\"/api/abort_live_migration\""),
+        confirm.contains("action=\"/api/live_migration_control\""),
         "{confirm}"
     );
     assert!(confirm.contains(&format!("name=\"migration\" value=\"{mid1}\"")));
@@ -101,54 +102,32 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
         .await
         .unwrap();
     let id1 = app1.rsplit('/').next().unwrap().to_string();
-    let form = format!("id={id1}&migration={mid1}");
-    for (path, policy) in [
-        (
-            "/api/abort_live_migration",
-            "os_compute_api:servers:migrations:delete",
-        ),
-        (
-            "/api/force_complete_live_migration",
-            "os_compute_api:servers:migrations:force_complete",
-        ),
+    let form = format!("id={id1}&migration={mid1}&force=false");
+    for (force, policy) in [
+        ("false", "os_compute_api:servers:migrations:delete"),
+        ("true", "os_compute_api:servers:migrations:force_complete"),
     ] {
-        let (status, _, body) = send(&h.app, post(path, Some(&member), ORIGIN, form.clone())).await;
+        let body = format!("id={id1}&migration={mid1}&force={force}");
+        let (status, _, body) = send(&h.app, post(CONTROL, Some(&member), ORIGIN, body)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
         assert!(body.contains(policy), "{body}");
     }
     // Malformed and unknown migrations.
-    let bad = format!("id={id1}&migration=abc");
-    let (status, _, _) = send(
-        &h.app,
-        post("/api/abort_live_migration", Some(&admin), ORIGIN, bad),
-    )
-    .await;
+    let bad = format!("id={id1}&migration=abc&force=false");
+    let (status, _, _) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, bad)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let unknown = format!("id={id1}&migration=999999");
-    let (status, _, body) = send(
-        &h.app,
-        post("/api/abort_live_migration", Some(&admin), ORIGIN, unknown),
-    )
-    .await;
+    let unknown = format!("id={id1}&migration=999999&force=false");
+    let (status, _, body) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, unknown)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
     // Abort: the instance stays Active on its source.
-    let (status, _, body) = send(
-        &h.app,
-        post(
-            "/api/abort_live_migration",
-            Some(&admin),
-            ORIGIN,
-            form.clone(),
-        ),
-    )
-    .await;
+    let (status, _, body) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, form.clone())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("stays Active"), "{body}");
     // A reload of the confirmation (the form post comes back to it) no longer offers the form.
     let (_, _, again) = send(&h.app, get(&format!("{app1}?confirm=abort"), Some(&admin))).await;
     assert!(
-        !again.contains("action=\"/api/abort_live_migration\""),
+        !again.contains("action=\"/api/live_migration_control\""),
         "{again}"
     );
     // The page reads the instance and its history at once, so one view may see the instance
@@ -158,28 +137,15 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
     })
     .await;
     // Aborting it again: Nova's refusal, in words.
-    let (status, _, body) = send(
-        &h.app,
-        post("/api/abort_live_migration", Some(&admin), ORIGIN, form),
-    )
-    .await;
+    let (status, _, body) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, form)).await;
     assert!(status.is_client_error(), "{status}: {body}");
     assert!(body.contains("abort"), "{body}");
 
     // Force complete: the migration finishes on the new host.
     let html = page_when(&h, &admin, &app2, |p| p.contains("Force complete…")).await;
     let id2 = app2.rsplit('/').next().unwrap().to_string();
-    let form = format!("id={id2}&migration={}", migration_id(&html));
-    let (status, _, body) = send(
-        &h.app,
-        post(
-            "/api/force_complete_live_migration",
-            Some(&admin),
-            ORIGIN,
-            form,
-        ),
-    )
-    .await;
+    let form = format!("id={id2}&migration={}&force=true", migration_id(&html));
+    let (status, _, body) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, form)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     page_when(&h, &admin, &app2, |p| {
         !p.contains("Live migration in progress") && p.contains(">completed")

@@ -1,14 +1,21 @@
-//! A live migration under way: abort it, or force it to complete. Each checks the policy
-//! itself, is sent once, and says what Nova will do; Nova's refusal (the migration moved on, or
-//! is not running yet) comes back in plain words.
+//! A live migration under way: abort it, or force it to complete. One server function for both
+//! (the list's dialog and the instance page's forms post here), so the WASM carries one client
+//! stub. Each checks its own policy, is sent once, and says what Nova will do; Nova's refusal
+//! (the migration moved on, or is not running yet) comes back in plain words.
 
 use leptos::prelude::*;
 
 use crate::{error::AppError, migration::Accepted};
 
-/// `DELETE /servers/{id}/migrations/{migration}`: running, and from 2.65 queued or preparing.
-#[server(endpoint = "abort_live_migration")]
-pub async fn abort_live_migration(id: String, migration: u64) -> Result<Accepted, AppError> {
+/// `force: false`: abort, `DELETE /servers/{id}/migrations/{migration}` (running, and from 2.65
+/// queued or preparing). `force: true`: `POST …/{migration}/action {"force_complete": null}`
+/// (running only).
+#[server(endpoint = "live_migration_control")]
+pub async fn control_live_migration(
+    id: String,
+    migration: u64,
+    force: bool,
+) -> Result<Accepted, AppError> {
     use crate::{
         policy::Action,
         server::{
@@ -18,11 +25,38 @@ pub async fn abort_live_migration(id: String, migration: u64) -> Result<Accepted
     };
 
     let (_backend, session, _caps, compute) = guard::migration_context(&id).await?;
-    guard::require(&session, Action::AbortLiveMigration)?;
+    guard::require(
+        &session,
+        if force {
+            Action::ForceCompleteLiveMigration
+        } else {
+            Action::AbortLiveMigration
+        },
+    )?;
     let server = compute
         .get_server(&id)
         .await
         .map_err(|e| upstream_error(e, "read the instance"))?;
+    if force {
+        let accepted = compute
+            .force_complete_migration(&id, migration)
+            .await
+            .map_err(|e| action_error(e, "force the live migration to complete"))?;
+        guard::audit(
+            &session,
+            "live_migration_force_complete",
+            &server,
+            None,
+            accepted.request_id.as_deref(),
+        );
+        return Ok(Accepted {
+            message: format!(
+                "Force complete sent: Nova pauses {} until the copy is done (or switches to post-copy where the cloud permits it).",
+                server.name
+            ),
+            request_id: accepted.request_id,
+        });
+    }
     let accepted = compute
         .abort_migration(&id, migration)
         .await
@@ -39,46 +73,6 @@ pub async fn abort_live_migration(id: String, migration: u64) -> Result<Accepted
             "Abort sent: {} stops moving and stays Active on {}.",
             server.name,
             server.host.as_deref().unwrap_or("its source host")
-        ),
-        request_id: accepted.request_id,
-    })
-}
-
-/// `POST /servers/{id}/migrations/{migration}/action {"force_complete": null}`: running only.
-#[server(endpoint = "force_complete_live_migration")]
-pub async fn force_complete_live_migration(
-    id: String,
-    migration: u64,
-) -> Result<Accepted, AppError> {
-    use crate::{
-        policy::Action,
-        server::{
-            guard,
-            upstream::{action_error, upstream_error},
-        },
-    };
-
-    let (_backend, session, _caps, compute) = guard::migration_context(&id).await?;
-    guard::require(&session, Action::ForceCompleteLiveMigration)?;
-    let server = compute
-        .get_server(&id)
-        .await
-        .map_err(|e| upstream_error(e, "read the instance"))?;
-    let accepted = compute
-        .force_complete_migration(&id, migration)
-        .await
-        .map_err(|e| action_error(e, "force the live migration to complete"))?;
-    guard::audit(
-        &session,
-        "live_migration_force_complete",
-        &server,
-        None,
-        accepted.request_id.as_deref(),
-    );
-    Ok(Accepted {
-        message: format!(
-            "Force complete sent: Nova pauses {} until the copy is done (or switches to post-copy where the cloud permits it).",
-            server.name
         ),
         request_id: accepted.request_id,
     })

@@ -7,11 +7,7 @@ use super::{
     error_box::ErrorBox,
     migrate_dialog::{DialogKind, DialogRequest},
 };
-use crate::{
-    api::{abort_live_migration, force_complete_live_migration},
-    error::AppError,
-    migration::Sent,
-};
+use crate::{api::control_live_migration, error::AppError, migration::Sent};
 
 #[component]
 pub fn LiveControlBody(
@@ -34,12 +30,8 @@ pub fn LiveControlBody(
             error.set(None);
             let id = id.clone();
             spawn_local(async move {
-                let result = if abort {
-                    abort_live_migration(id.clone(), migration).await
-                } else {
-                    force_complete_live_migration(id.clone(), migration).await
-                };
-                match Sent::from_result(result) {
+                match Sent::from_result(control_live_migration(id.clone(), migration, !abort).await)
+                {
                     Ok(sent) => {
                         request.set(None);
                         on_sent.run((id, sent));

@@ -144,21 +144,23 @@ fn LiveMigration(id: String, live: LiveProgress, confirm: Option<String>) -> imp
             <div class="live-actions">
                 {match confirming.as_deref() {
                     Some("force") => view! {
-                        <form method="post" action="/api/force_complete_live_migration" class="confirm">
+                        <form method="post" action="/api/live_migration_control" class="confirm">
                             <p>
                                 "Nova pauses the instance until the copy is done (or switches to post-copy where the cloud permits it, after which a network failure between the hosts means a reboot)."
                             </p>
                             <input type="hidden" name="id" value=id.clone() />
                             <input type="hidden" name="migration" value=mid.clone() />
+                            <input type="hidden" name="force" value="true" />
                             <button type="submit" class="primary">"Force complete now"</button>
                             <a href="?" class="button">"Cancel"</a>
                         </form>
                     }.into_any(),
                     Some(_) => view! {
-                        <form method="post" action="/api/abort_live_migration" class="confirm">
+                        <form method="post" action="/api/live_migration_control" class="confirm">
                             <p>"The copy stops; the instance stays Active on its source host."</p>
                             <input type="hidden" name="id" value=id.clone() />
                             <input type="hidden" name="migration" value=mid.clone() />
+                            <input type="hidden" name="force" value="false" />
                             <button type="submit" class="primary danger">"Abort the migration"</button>
                             <a href="?" class="button">"Cancel"</a>
                         </form>
