@@ -27,46 +27,58 @@ fn text(v: &Value) -> String {
 }
 
 /// `_lookup_domain`: only Default exists; anything else is a 401.
-fn domain_ok(domain: &Value) -> Result<(), Response> {
+fn domain_ok(domain: &Value) -> Result<(), Box<Response>> {
     let id = domain.get("id").filter(|v| truthy(v));
     let name = domain.get("name").filter(|v| truthy(v));
     match (id, name) {
-        (None, None) => Err(validation_error("id or name", "domain")),
-        (_, Some(n)) if n != "Default" => Err(unauthorized()),
-        (Some(i), None) if i != "default" => Err(unauthorized()),
+        (None, None) => Err(Box::new(validation_error("id or name", "domain"))),
+        (_, Some(n)) if n != "Default" => Err(Box::new(unauthorized())),
+        (Some(i), None) if i != "default" => Err(Box::new(unauthorized())),
         _ => Ok(()),
     }
 }
 
 /// `_lookup_app_cred`: by id (404 if unknown), else by name among one
 /// user's credentials (401 unless exactly one matches).
-fn lookup<'a>(st: &'a CloudState, payload: &Value) -> Result<&'a ApplicationCredential, Response> {
+fn lookup<'a>(
+    st: &'a CloudState,
+    payload: &Value,
+) -> Result<&'a ApplicationCredential, Box<Response>> {
     if let Some(id) = payload.get("id").filter(|v| truthy(v)) {
         let id = text(id);
-        return st
-            .application_credential(&id)
-            .ok_or_else(|| not_found(&format!("Could not find Application Credential: {id}.")));
+        return st.application_credential(&id).ok_or_else(|| {
+            Box::new(not_found(&format!(
+                "Could not find Application Credential: {id}."
+            )))
+        });
     }
     let Some(name) = payload.get("name").filter(|v| truthy(v)) else {
-        return Err(validation_error("name or ID", "application credential"));
+        return Err(Box::new(validation_error(
+            "name or ID",
+            "application credential",
+        )));
     };
     let Some(user) = payload.get("user").filter(|v| truthy(v)) else {
-        return Err(validation_error("user", "application credential"));
+        return Err(Box::new(validation_error("user", "application credential")));
     };
     let user_id = match user.get("id").filter(|v| truthy(v)) {
         Some(id) => text(id),
         None => {
             let Some(domain) = user.get("domain") else {
-                return Err(validation_error("domain", "user"));
+                return Err(Box::new(validation_error("domain", "user")));
             };
             domain_ok(domain)?;
             let Some(user_name) = user.get("name").and_then(Value::as_str) else {
-                return Err(validation_error("id or name", "user"));
+                return Err(Box::new(validation_error("id or name", "user")));
             };
             // Keystone lets this one through as a 404 rather than a 401.
             match st.users.iter().find(|u| u.name == user_name) {
                 Some(u) => u.id.clone(),
-                None => return Err(not_found(&format!("Could not find user: {user_name}."))),
+                None => {
+                    return Err(Box::new(not_found(&format!(
+                        "Could not find user: {user_name}."
+                    ))))
+                }
             }
         }
     };
@@ -77,7 +89,7 @@ fn lookup<'a>(st: &'a CloudState, payload: &Value) -> Result<&'a ApplicationCred
         .filter(|c| c.user_id == user_id && c.name == name);
     match (matching.next(), matching.next()) {
         (Some(c), None) => Ok(c),
-        _ => Err(unauthorized()),
+        _ => Err(Box::new(unauthorized())),
     }
 }
 
@@ -109,7 +121,7 @@ pub async fn issue(app: &App, body: &Value, methods: &[String]) -> Response {
     };
     let (id, hash) = match found {
         Ok(x) => x,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some(secret) = payload
         .get("secret")

@@ -89,7 +89,7 @@ pub fn access_rules_json(rules: &[AccessRule]) -> Value {
 
 /// `utils.parse_expiration_date`: a naive time is UTC (Keystone appends a Z,
 /// so a string with its own offset does not parse), and it must lie ahead.
-fn parse_expiry(value: &str, now: Time) -> Result<Time, Response> {
+fn parse_expiry(value: &str, now: Time) -> Result<Time, Box<Response>> {
     let naive = value.strip_suffix('Z').unwrap_or(value);
     let parsed = [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -106,10 +106,10 @@ fn parse_expiry(value: &str, now: Time) -> Result<Time, Response> {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
     });
     let Some(t) = parsed.map(|n| n.and_utc()) else {
-        return Err(err::timestamp_format());
+        return Err(Box::new(err::timestamp_format()));
     };
     if t < now {
-        return Err(err::expires_in_past());
+        return Err(Box::new(err::expires_in_past()));
     }
     Ok(t)
 }
@@ -126,7 +126,11 @@ fn implied(role: &str) -> Option<&'static str> {
 
 /// `_get_roles`: the requested roles plus every role they imply, each one
 /// held by the caller's token; none requested means the token's roles.
-fn granted_roles(st: &CloudState, ctx: &Ctx, requested: &[Value]) -> Result<Vec<String>, Response> {
+fn granted_roles(
+    st: &CloudState,
+    ctx: &Ctx,
+    requested: &[Value],
+) -> Result<Vec<String>, Box<Response>> {
     if requested.is_empty() {
         return Ok(ctx
             .roles
@@ -144,11 +148,15 @@ fn granted_roles(st: &CloudState, ctx: &Ctx, requested: &[Value]) -> Result<Vec<
             (Some(id), _) if !id.is_empty() => id.to_string(),
             (_, Some(name)) => match st.roles.iter().find(|x| x.name == name) {
                 Some(x) => x.id.clone(),
-                None => return Err(err::not_found(&format!("Role {name} is not defined"))),
+                None => {
+                    return Err(Box::new(err::not_found(&format!(
+                        "Role {name} is not defined"
+                    ))))
+                }
             },
             // The schema lets no such role through; Keystone would fail on
             // the missing key.
-            _ => return Err(err::unexpected()),
+            _ => return Err(Box::new(err::unexpected())),
         };
         if !ids.contains(&id) {
             ids.push(id);
@@ -174,9 +182,9 @@ fn granted_roles(st: &CloudState, ctx: &Ctx, requested: &[Value]) -> Result<Vec<
         .map(|r| r.id.as_str())
         .collect();
     if ids.iter().any(|id| !held.contains(&id.as_str())) {
-        return Err(err::bad_request(
+        return Err(Box::new(err::bad_request(
             "Invalid application credential: Cannot create an application credential with unassigned role",
-        ));
+        )));
     }
     Ok(ids)
 }
@@ -274,12 +282,12 @@ pub async fn create(
         .unwrap_or(&no_roles);
     let role_ids = match granted_roles(&st, &ctx, requested) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let expires_at = match req.get("expires_at").and_then(Value::as_str) {
         Some(s) if !s.is_empty() => match parse_expiry(s, now) {
             Ok(t) => Some(t),
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         },
         _ => None,
     };
