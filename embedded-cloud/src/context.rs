@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::clock;
 use crate::fault::keystone_error;
 use crate::Cloud;
 
@@ -15,6 +14,14 @@ pub struct Ctx {
     pub user_id: String,
     pub project_id: String,
     pub roles: Vec<&'static str>,
+    /// The application credential the token came from, if any.
+    pub application_credential: Option<AppCredUse>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppCredUse {
+    /// Only an unrestricted one may manage application credentials.
+    pub unrestricted: bool,
 }
 
 impl Ctx {
@@ -28,17 +35,28 @@ impl Ctx {
 
 /// Resolve a token to its caller, if the token exists and has not expired.
 pub fn resolve(cloud: &Cloud, token: &str) -> Option<Ctx> {
+    let now = cloud.now();
     let st = cloud.lock();
     let t = st.tokens.get(token)?;
-    if t.expires_at <= clock::now() {
+    if t.expires_at <= now {
         return None;
     }
     let user = st.users.iter().find(|u| u.id == t.user_id)?;
     let project = st.projects.iter().find(|p| p.id == t.project_id)?;
+    let application_credential = match &t.application_credential_id {
+        Some(id) => {
+            let c = st.application_credential(id)?;
+            Some(AppCredUse {
+                unrestricted: c.unrestricted == Some(true),
+            })
+        }
+        None => None,
+    };
     Some(Ctx {
         user_id: user.id.clone(),
         project_id: project.id.clone(),
-        roles: user.roles.clone(),
+        roles: st.token_roles(t).iter().map(|r| r.name).collect(),
+        application_credential,
     })
 }
 

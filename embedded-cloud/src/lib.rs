@@ -20,6 +20,7 @@ mod microversion;
 mod model;
 mod policy;
 mod scheduler;
+mod secrets;
 mod state;
 
 pub use api::faults::{FaultInjection, NovaFault};
@@ -121,6 +122,9 @@ pub(crate) struct Inner {
     pub config: CloudConfig,
     /// The speed factor as f64 bits: tests may change it while the cloud runs.
     pub speed: std::sync::atomic::AtomicU64,
+    /// How far Keystone's clock runs ahead of the wall clock, in
+    /// milliseconds: tests age tokens and application credentials with it.
+    pub clock_offset_ms: std::sync::atomic::AtomicI64,
     pub state: Mutex<state::State>,
     pub faults: RwLock<FaultInjection>,
     /// Requests received per service, for benchmarks that count upstream calls.
@@ -142,6 +146,7 @@ impl Cloud {
         Cloud {
             inner: Arc::new(Inner {
                 speed: std::sync::atomic::AtomicU64::new(config.speed.to_bits()),
+                clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
                 config,
                 state: Mutex::new(state),
                 faults: RwLock::new(FaultInjection::default()),
@@ -224,6 +229,30 @@ impl Cloud {
         }
         st.migration_behaviour.insert(instance_uuid.to_string(), b);
         true
+    }
+
+    /// Keystone's time: the wall clock plus whatever [`Cloud::advance_clock`]
+    /// added. Token and application-credential expiry follow it; Nova's
+    /// timestamps stay on the wall clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let offset = self
+            .inner
+            .clock_offset_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Duration::try_milliseconds(offset)
+            .and_then(|d| clock::now().checked_add_signed(d))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+    }
+
+    /// Move Keystone's clock forward (it never goes back, so nothing issued
+    /// lies in the future), e.g. past an application credential's expiry.
+    pub fn advance_clock(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        let _ = self.inner.clock_offset_ms.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |cur| Some(cur.saturating_add(ms)),
+        );
     }
 
     /// Changes how fast everything that starts from now on runs; steps already sleeping keep

@@ -301,6 +301,46 @@ pub struct Token {
     pub issued_at: Time,
     pub expires_at: Time,
     pub audit_id: String,
+    /// Set when the token came from an application credential (directly or
+    /// by the token method from such a token): scope and roles come from it.
+    pub application_credential_id: Option<String>,
+}
+
+/// A Keystone application credential. The secret itself is never kept.
+#[derive(Clone, Debug)]
+pub struct ApplicationCredential {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub user_id: String,
+    pub project_id: String,
+    /// Keystone stores whatever the request said and never uses it.
+    pub system: Option<String>,
+    pub expires_at: Option<Time>,
+    /// Null when the request left it out: Keystone stores it so (and a
+    /// null one is restricted).
+    pub unrestricted: Option<bool>,
+    /// In the order granted: the create answer lists them so, later reads
+    /// by role id (the order of Keystone's table key).
+    pub role_ids: Vec<String>,
+    pub access_rules: Vec<AccessRule>,
+    pub secret_hash: crate::secrets::SecretHash,
+}
+
+impl ApplicationCredential {
+    pub fn expired(&self, now: Time) -> bool {
+        self.expires_at.is_some_and(|e| now >= e)
+    }
+}
+
+/// What a token from an application credential may call. Keystone keeps
+/// these per user, shared by every credential that names the same rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessRule {
+    pub id: String,
+    pub service: Option<String>,
+    pub path: Option<String>,
+    pub method: Option<String>,
 }
 
 /// One `POST /servers/{id}/action` as received, for Ferry's tests.

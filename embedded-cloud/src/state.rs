@@ -22,6 +22,7 @@ pub struct State {
     pub roles: Vec<Role>,
     pub users: Vec<User>,
     pub tokens: HashMap<String, Token>,
+    pub application_credentials: Vec<ApplicationCredential>,
     pub requests: Vec<RecordedRequest>,
     /// Per-instance live-migration behaviour; instances not listed converge.
     pub migration_behaviour: HashMap<String, MigrationBehaviour>,
@@ -74,6 +75,45 @@ impl State {
             .get(instance_uuid)
             .copied()
             .unwrap_or_default()
+    }
+
+    pub fn application_credential(&self, id: &str) -> Option<&ApplicationCredential> {
+        self.application_credentials.iter().find(|c| c.id == id)
+    }
+
+    /// The roles a user holds on a project: the demo assigns each user its
+    /// roles on its own project, and admin's on every project.
+    pub fn user_roles_on(&self, user_id: &str, project_id: &str) -> Vec<&'static str> {
+        self.users
+            .iter()
+            .find(|u| u.id == user_id)
+            .filter(|u| u.project_id == project_id || u.roles.contains(&"admin"))
+            .map(|u| u.roles.clone())
+            .unwrap_or_default()
+    }
+
+    /// The roles a token carries. From an application credential: those of
+    /// its roles the user still holds on the project, by role id, as
+    /// Keystone's token model computes them at every validation.
+    pub fn token_roles(&self, t: &Token) -> Vec<&Role> {
+        let held = self.user_roles_on(&t.user_id, &t.project_id);
+        let Some(cred_id) = t.application_credential_id.as_deref() else {
+            return held
+                .iter()
+                .filter_map(|n| self.roles.iter().find(|r| r.name == *n))
+                .collect();
+        };
+        match self.application_credential(cred_id) {
+            Some(c) => {
+                let mut ids: Vec<&String> = c.role_ids.iter().collect();
+                ids.sort();
+                ids.into_iter()
+                    .filter_map(|id| self.roles.iter().find(|r| &r.id == id))
+                    .filter(|r| held.contains(&r.name))
+                    .collect()
+            }
+            None => Vec::new(),
+        }
     }
 
     pub fn next_migration_id(&mut self) -> u64 {

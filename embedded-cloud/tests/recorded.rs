@@ -24,10 +24,6 @@ use serde_json::{json, Value};
 /// Recordings the embedded cloud cannot replay, and why.
 const NOT_REPLAYED: &[(&str, &str)] = &[
     (
-        "keystone-application-credentials--",
-        "the embedded Keystone has no application credentials (Ferry logs in with passwords)",
-    ),
-    (
         "setup--boot-mv2.100",
         "the embedded Nova cannot create servers; its demo set is fixed",
     ),
@@ -301,7 +297,20 @@ struct Scene {
     mid: Option<u64>,
     /// The instance action a recorded request id stands for.
     request_id: Option<String>,
+    /// The recorded application-credential create request, to make the
+    /// same credential here, and the recorded credential's id.
+    appcred_create: Option<Value>,
+    appcred_id: Option<String>,
+    /// The recorded credential's owner, played by the embedded admin user
+    /// (other recordings map the same recorded user to app-1's owner).
+    appcred_owner: Option<String>,
+    admin_user: String,
 }
+
+/// The secret the replay gives the credentials it makes itself (the
+/// recordings' secrets are scrubbed).
+const APPCRED_SECRET: &str = "replayed-application-credential-secret";
+const APPCRED: &str = "keystone-application-credentials--";
 
 fn live(host: &str) -> Value {
     json!({"os-migrateLive": {"host": host, "block_migration": "auto"}})
@@ -390,6 +399,28 @@ impl Scene {
             }
         }
         let _ = member_server;
+        // The recorded credential's owner is the admin user.
+        let users = h
+            .raw(
+                Method::GET,
+                "/identity/v3/users",
+                &[("x-auth-token", &admin)],
+                None,
+            )
+            .await;
+        let admin_user = users.body["users"]
+            .as_array()
+            .and_then(|a| a.iter().find(|u| u["name"] == "admin"))
+            .and_then(|u| u["id"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let created = recs.iter().find(|r| r.name == format!("{APPCRED}create"));
+        let recorded = created.map(|r| &r.response["application_credential"]);
+        let appcred_owner = recorded
+            .and_then(|c| c["user_id"].as_str())
+            .map(String::from);
+        let appcred_id = recorded.and_then(|c| c["id"].as_str()).map(String::from);
+        let appcred_create = created.and_then(|r| r.body.clone());
         // Servers that appear in no recorded body, by the step that used them.
         let stopped = h.server_id(&admin, "web-stopped-1").await;
         for r in recs.iter().filter(|r| r.name.contains("shutoff")) {
@@ -404,6 +435,53 @@ impl Scene {
             ids,
             mid: None,
             request_id: None,
+            appcred_create,
+            appcred_id,
+            appcred_owner,
+            admin_user,
+        }
+    }
+
+    /// Make the recorded application credential (with a secret of ours)
+    /// and stand its id in for the recorded one; `deleted`: delete it again.
+    async fn appcred(&mut self, deleted: bool) {
+        let Some(mut body) = self.appcred_create.clone() else {
+            return;
+        };
+        body = appcred_body(body);
+        body["application_credential"]["secret"] = json!(APPCRED_SECRET);
+        let path = format!(
+            "/identity/v3/users/{}/application_credentials",
+            self.admin_user
+        );
+        let r = self
+            .h
+            .raw(
+                Method::POST,
+                &path,
+                &[("x-auth-token", &self.admin)],
+                Some(serde_json::to_vec(&body).expect("json")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let here = r.body["application_credential"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if deleted {
+            let r = self
+                .h
+                .raw(
+                    Method::DELETE,
+                    &format!("{path}/{here}"),
+                    &[("x-auth-token", &self.admin)],
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+        }
+        if let Some(there) = self.appcred_id.clone() {
+            self.ids.insert(there, here);
         }
     }
 
@@ -502,6 +580,17 @@ impl Scene {
 /// Bring a fresh cloud to the state the recording was made in.
 async fn setup(s: &mut Scene, name: &str) {
     let step = name.split_once("--").map(|x| x.1).unwrap_or_default();
+    if let Some(step) = name.strip_prefix(APPCRED) {
+        if let Some(owner) = s.appcred_owner.clone() {
+            s.ids.insert(owner, s.admin_user.clone());
+        }
+        match step {
+            "create" => {}
+            "show-deleted" | "issue-token-deleted" => s.appcred(true).await,
+            _ => s.appcred(false).await,
+        }
+        return;
+    }
     if let Some(step) = name.strip_prefix("live-migration--") {
         match step {
             s2 if s2.starts_with("in-progress") => {
@@ -695,6 +784,27 @@ fn map_body(s: &Scene, v: &Value) -> Value {
     }
 }
 
+/// The recorded create request, due to expire a day from now (the
+/// recorded expiry may have passed).
+fn appcred_body(mut body: Value) -> Value {
+    if body["application_credential"]["expires_at"].is_string() {
+        let at = chrono::Utc::now() + chrono::Duration::days(1);
+        body["application_credential"]["expires_at"] =
+            json!(at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    body
+}
+
+/// A recorded application-credential token request with the secret the
+/// replay gave its credential (unless the step is about a wrong one).
+fn appcred_auth(mut body: Value, wrong: bool) -> Value {
+    let cred = &mut body["auth"]["identity"]["application_credential"];
+    if cred.get("secret").is_some() && !wrong {
+        cred["secret"] = json!(APPCRED_SECRET);
+    }
+    body
+}
+
 /// A Keystone password-auth body with the demo user's credentials.
 fn demo_auth(body: &Value, wrong: bool) -> Value {
     let recorded_user = body["auth"]["identity"]["password"]["user"]["name"]
@@ -791,6 +901,9 @@ async fn replay(rec: &Rec, recs: &[Rec], names: &HashMap<String, String>) -> Vec
     };
     let url = if url.is_empty() { "/".to_string() } else { url };
     let mut body = rec.body.as_ref().map(|b| map_body(&s, b));
+    if rec.name.starts_with(APPCRED) && rec.method == Method::POST {
+        body = body.map(appcred_body);
+    }
     if rec.name.contains("own-host") && !rec.name.contains("unknown") {
         // "Its own host" is wherever the demo server stands.
         let server = rec
@@ -810,6 +923,10 @@ async fn replay(rec: &Rec, recs: &[Rec], names: &HashMap<String, String>) -> Vec
     }
     if rec.service == "identity" && rec.path == "/auth/tokens" {
         match rec.method.as_str() {
+            "POST" if rec.name.starts_with(APPCRED) => {
+                let wrong = rec.name.ends_with("-wrong-secret");
+                body = body.map(|b| appcred_auth(b, wrong));
+            }
             "POST" => {
                 let wrong = rec.name.ends_with("-wrong");
                 body = body.as_ref().map(|b| demo_auth(b, wrong));

@@ -1,4 +1,4 @@
-//! Keystone v3: tokens, catalog, projects.
+//! Keystone v3: tokens, catalog, projects, application credentials.
 
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -9,7 +9,49 @@ use crate::de;
 use crate::error::{Error, ErrorKind};
 use crate::transport::{Reply, Request, Transport};
 
+mod application_credentials;
+
+pub use application_credentials::{
+    authenticate_application_credential, create_application_credential,
+    delete_application_credential, list_application_credentials, AccessRule, ApplicationCredential,
+    CreatedApplicationCredential, NewApplicationCredential,
+};
+
 const SERVICE: &str = "identity";
+
+/// A secret string (an application credential's secret): `Debug` shows
+/// `***`, and the text is reached only through [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send or store it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(value.to_string())
+    }
+}
 
 /// How to obtain a token.
 ///
@@ -28,7 +70,7 @@ pub enum Credentials {
         project_domain: String,
     },
     /// Application credentials carry their own scope.
-    ApplicationCredential { id: String, secret: String },
+    ApplicationCredential { id: String, secret: Secret },
     /// Re-scope or renew with an existing token.
     Token {
         token: String,
@@ -95,6 +137,33 @@ pub struct Token {
     /// Role names.
     pub roles: Vec<String>,
     pub catalog: Catalog,
+    /// Set when the token came from an application credential.
+    pub application_credential: Option<TokenApplicationCredential>,
+}
+
+/// The `application_credential` object of a token from one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TokenApplicationCredential {
+    #[serde(deserialize_with = "de::string")]
+    pub id: String,
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    /// A restricted credential's tokens cannot create or delete
+    /// application credentials (Keystone's default; null counts as restricted).
+    #[serde(deserialize_with = "de::bool_or_true")]
+    pub restricted: bool,
+}
+
+impl Default for TokenApplicationCredential {
+    /// Restricted unless Keystone says otherwise, the safe reading.
+    fn default() -> Self {
+        TokenApplicationCredential {
+            id: String::new(),
+            name: String::new(),
+            restricted: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for Token {
@@ -107,6 +176,7 @@ impl std::fmt::Debug for Token {
             .field("project", &self.project)
             .field("roles", &self.roles)
             .field("catalog", &self.catalog)
+            .field("application_credential", &self.application_credential)
             .finish()
     }
 }
@@ -141,6 +211,7 @@ impl Token {
             project: t.project,
             roles: t.roles.into_iter().map(|r| r.name).collect(),
             catalog: Catalog(t.catalog),
+            application_credential: t.application_credential,
         })
     }
 }
@@ -163,6 +234,7 @@ struct RawToken {
     roles: Vec<NamedRef>,
     #[serde(deserialize_with = "de::vec_or_empty")]
     catalog: Vec<CatalogEntry>,
+    application_credential: Option<TokenApplicationCredential>,
 }
 
 /// The service catalog of a token.
@@ -298,7 +370,7 @@ pub fn auth_body(c: &Credentials) -> Value {
         Credentials::ApplicationCredential { id, secret } => json!({
             "auth": { "identity": {
                 "methods": ["application_credential"],
-                "application_credential": { "id": id, "secret": secret }
+                "application_credential": { "id": id, "secret": secret.expose() }
             } }
         }),
         Credentials::Token {

@@ -39,13 +39,7 @@ pub async fn version(State(app): State<App>) -> Response {
     Json(json!({ "version": v3_doc(&app) })).into_response()
 }
 
-fn unauthorized() -> Response {
-    keystone_error(
-        StatusCode::UNAUTHORIZED,
-        "Unauthorized",
-        "The request you have made requires authentication.",
-    )
-}
+use super::keystone_errors::{forbidden_action, invalid_json, unauthorized};
 
 fn bad_request(msg: &str) -> Response {
     keystone_error(StatusCode::BAD_REQUEST, "Bad Request", msg)
@@ -78,8 +72,9 @@ fn domain_matches(domain: Option<&Value>) -> bool {
 }
 
 pub async fn issue(State(app): State<App>, body: Bytes) -> Response {
-    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request("Malformed request body");
+    let body = match serde_json::from_slice::<Value>(&body) {
+        Ok(v) if v.is_object() => v,
+        _ => return invalid_json(),
     };
     let Some(identity) = body.get("auth").and_then(|a| a.get("identity")) else {
         return bad_request("'identity' is a required property");
@@ -96,11 +91,15 @@ pub async fn issue(State(app): State<App>, body: Bytes) -> Response {
     if methods.is_empty() {
         return bad_request("'methods' is a required property");
     }
-    let now = clock::now();
-    let ttl =
-        ChronoDuration::from_std(app.cloud.config().token_ttl).unwrap_or(ChronoDuration::hours(1));
+    if methods.iter().any(|m| m == "application_credential") {
+        return super::application_credential_auth::issue(&app, &body, &methods).await;
+    }
+    let now = app.cloud.now();
+    let ttl = token_ttl(&app);
 
     let mut st = app.cloud.lock();
+    let mut methods = methods;
+    let mut application_credential_id = None;
     // Who: password (user by id, or by name within a domain) or an existing token.
     let (user_id, expires_at) = if methods.iter().any(|m| m == "password") {
         let Some(user) = identity.get("password").and_then(|p| p.get("user")) else {
@@ -126,7 +125,24 @@ pub async fn issue(State(app): State<App>, body: Bytes) -> Response {
             return bad_request("'token' is a required property");
         };
         match st.tokens.get(id) {
-            Some(t) if t.expires_at > now => (t.user_id.clone(), t.expires_at),
+            Some(t) if t.expires_at > now => {
+                // A token from an application credential stays within it
+                // (Keystone's token plugin): no scope of its own, and the
+                // credential's roles and restriction carry over.
+                if let Some(cred) = &t.application_credential_id {
+                    let scope = body.get("auth").and_then(|a| a.get("scope"));
+                    if scope.is_some_and(truthy) {
+                        return forbidden_action(
+                            "Using an application credential token to create a scoped token is not allowed",
+                        );
+                    }
+                    application_credential_id = Some(cred.clone());
+                    if !methods.iter().any(|m| m == "application_credential") {
+                        methods.push("application_credential".into());
+                    }
+                }
+                (t.user_id.clone(), t.expires_at)
+            }
             _ => return unauthorized(),
         }
     } else {
@@ -167,18 +183,44 @@ pub async fn issue(State(app): State<App>, body: Bytes) -> Response {
     if !has_assignment {
         return unauthorized();
     }
-    let token_id = format!("gAAAAA{}{}", ids::random_hex32(), ids::random_hex32());
     let token = Token {
         user_id,
         project_id,
-        methods: methods.clone(),
+        methods,
         issued_at: now,
         expires_at,
         audit_id: ids::random_hex32()[..22].to_string(),
+        application_credential_id,
     };
-    let body = token_body(&app, &st, &token, true);
+    mint(&app, &mut st, token)
+}
+
+/// Python's truth of a parsed JSON value, for Keystone's `if value:` tests.
+pub(super) fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+pub(super) fn token_ttl(app: &App) -> ChronoDuration {
+    ChronoDuration::from_std(app.cloud.config().token_ttl).unwrap_or(ChronoDuration::hours(1))
+}
+
+/// Keep the token and answer 201 with its body and `X-Subject-Token`.
+pub(super) fn mint(app: &App, st: &mut CloudState, token: Token) -> Response {
+    // Keystone refuses a project-scoped token without roles (the token
+    // model's `_validate_project_scope`).
+    if st.token_roles(&token).is_empty() {
+        return unauthorized();
+    }
+    let token_id = format!("gAAAAA{}{}", ids::random_hex32(), ids::random_hex32());
+    let body = token_body(app, st, &token, true);
     st.tokens.insert(token_id.clone(), token);
-    drop(st);
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = token_id.parse() {
         resp.headers_mut().insert("x-subject-token", v);
@@ -189,15 +231,11 @@ pub async fn issue(State(app): State<App>, body: Bytes) -> Response {
 fn token_body(app: &App, st: &CloudState, t: &Token, catalog: bool) -> Value {
     let user = st.users.iter().find(|u| u.id == t.user_id);
     let project = st.projects.iter().find(|p| p.id == t.project_id);
-    let roles: Vec<Value> = user
-        .map(|u| {
-            u.roles
-                .iter()
-                .filter_map(|r| st.roles.iter().find(|x| x.name == *r))
-                .map(|r| json!({"id": r.id, "name": r.name}))
-                .collect()
-        })
-        .unwrap_or_default();
+    let roles: Vec<Value> = st
+        .token_roles(t)
+        .iter()
+        .map(|r| json!({"id": r.id, "name": r.name}))
+        .collect();
     let domain = json!({"id": "default", "name": "Default"});
     let mut token = json!({
         "audit_ids": [t.audit_id],
@@ -219,9 +257,20 @@ fn token_body(app: &App, st: &CloudState, t: &Token, catalog: bool) -> Value {
         },
     });
     if catalog {
-        if let Some(obj) = token.as_object_mut() {
-            obj.insert("catalog".into(), service_catalog(app));
+        token["catalog"] = service_catalog(app);
+    }
+    if let Some(c) = t
+        .application_credential_id
+        .as_deref()
+        .and_then(|id| st.application_credential(id))
+    {
+        let mut cred =
+            json!({"id": c.id, "name": c.name, "restricted": c.unrestricted != Some(true)});
+        if !c.access_rules.is_empty() {
+            cred["access_rules"] =
+                super::application_credentials::access_rules_json(&c.access_rules);
         }
+        token["application_credential"] = cred;
     }
     json!({ "token": token })
 }
@@ -294,9 +343,10 @@ pub async fn validate(State(app): State<App>, headers: HeaderMap) -> Response {
     let Some(id) = subject(&headers) else {
         return token_not_found("");
     };
+    let now = app.cloud.now();
     let st = app.cloud.lock();
     match st.tokens.get(&id) {
-        Some(t) if t.expires_at > clock::now() => {
+        Some(t) if t.expires_at > now && access_rules_understood(&st, t, &headers) => {
             let body = token_body(&app, &st, t, true);
             drop(st);
             let mut resp = Json(body).into_response();
@@ -307,6 +357,23 @@ pub async fn validate(State(app): State<App>, headers: HeaderMap) -> Response {
         }
         _ => token_not_found(&id),
     }
+}
+
+/// A token limited by access rules validates only for a caller that says it
+/// enforces them (keystonemiddleware sends `OpenStack-Identity-Access-Rules`);
+/// Keystone answers anyone else as if the token did not exist.
+fn access_rules_understood(st: &CloudState, t: &Token, headers: &HeaderMap) -> bool {
+    let limited = t
+        .application_credential_id
+        .as_deref()
+        .and_then(|id| st.application_credential(id))
+        .is_some_and(|c| !c.access_rules.is_empty());
+    !limited
+        || headers
+            .get("openstack-identity-access-rules")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .is_some_and(|v| v >= 1.0)
 }
 
 pub async fn revoke(State(app): State<App>, headers: HeaderMap) -> Response {

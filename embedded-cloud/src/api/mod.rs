@@ -1,5 +1,8 @@
 //! The HTTP surface: one router, devstack-style path prefixes per service.
 
+mod application_credential_auth;
+mod application_credential_schema;
+mod application_credentials;
 pub mod common;
 pub mod counts;
 pub mod faults;
@@ -8,6 +11,7 @@ mod hypervisors;
 mod identity;
 mod image;
 mod instance_actions;
+mod keystone_errors;
 mod migrations;
 mod placement;
 mod server_actions;
@@ -58,6 +62,14 @@ pub fn router(cloud: Cloud, base: String) -> Router {
         .route("/identity/v3/auth/catalog", get(identity::catalog))
         .route("/identity/v3/projects", get(identity::projects))
         .route("/identity/v3/users", get(identity::users))
+        .route(
+            "/identity/v3/users/{user_id}/application_credentials",
+            get(application_credentials::list).post(application_credentials::create),
+        )
+        .route(
+            "/identity/v3/users/{user_id}/application_credentials/{id}",
+            get(application_credentials::show).delete(application_credentials::delete),
+        )
         .layer(from_fn_with_state(cloud.clone(), faults::identity_layer));
 
     let compute_discovery = Router::new()
@@ -150,6 +162,10 @@ pub fn router(cloud: Cloud, base: String) -> Router {
         .route("/_cloud/requests", get(test_hooks::requests))
         .route("/_cloud/speed", axum::routing::put(test_hooks::put_speed))
         .route("/_cloud/stats", get(test_hooks::stats))
+        .route(
+            "/_cloud/clock",
+            get(test_hooks::get_clock).put(test_hooks::put_clock),
+        )
         .route(
             "/_cloud/servers/{id}/state",
             axum::routing::put(test_hooks::put_server_state),

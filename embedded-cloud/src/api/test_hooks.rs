@@ -83,6 +83,44 @@ pub async fn put_speed(State(app): State<App>, headers: HeaderMap, body: Bytes) 
     }
 }
 
+/// Ten years: far enough to age anything, near enough that dates stay valid.
+const MAX_ADVANCE_SECONDS: u64 = 10 * 366 * 24 * 3600;
+
+fn clock_json(app: &App) -> serde_json::Value {
+    json!({"now": crate::clock::iso_keystone(&app.cloud.now())})
+}
+
+/// `GET /_cloud/clock`: Keystone's current time.
+pub async fn get_clock(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    Json(clock_json(&app)).into_response()
+}
+
+/// `PUT /_cloud/clock {"advance_seconds": N}`: move Keystone's clock forward
+/// (token and application-credential expiry follow it). Answers the new time.
+pub async fn put_clock(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = admin(&app, &headers) {
+        return *r;
+    }
+    let seconds = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("advance_seconds").and_then(|s| s.as_u64()))
+        .filter(|s| *s <= MAX_ADVANCE_SECONDS);
+    match seconds {
+        Some(s) => {
+            app.cloud.advance_clock(std::time::Duration::from_secs(s));
+            Json(clock_json(&app)).into_response()
+        }
+        None => keystone_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "Expected {\"advance_seconds\": a whole number of seconds, at most ten years}.",
+        ),
+    }
+}
+
 /// `GET /_cloud/stats`: requests received per service since the cloud started.
 pub async fn stats(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Err(r) = admin(&app, &headers) {
