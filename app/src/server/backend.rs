@@ -38,6 +38,9 @@ pub struct Inner {
     pub project_names: TtlCache<Vec<(String, String)>>,
     /// Compute hosts (and which are bare metal), per compute endpoint.
     pub compute_hosts: TtlCache<super::mapping::HostIndex>,
+    /// The one-time tokens of Disable / Enable forms already sent to Nova, so a double click on
+    /// a plain form (which a page without JavaScript cannot prevent) sends it once.
+    pub sent_forms: TtlCache<()>,
 }
 
 impl std::ops::Deref for Backend {
@@ -56,6 +59,7 @@ impl Backend {
             limiter: LoginLimiter::default(),
             project_names: TtlCache::new(std::time::Duration::from_secs(60)),
             compute_hosts: TtlCache::new(std::time::Duration::from_secs(60)),
+            sent_forms: TtlCache::new(std::time::Duration::from_secs(600)),
         }))
     }
 }

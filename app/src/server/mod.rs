@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod cache;
+pub mod compute_hosts;
 pub mod failures;
 pub mod filters;
 pub mod guard;
@@ -11,6 +12,7 @@ pub mod hosts;
 pub mod limiter;
 pub mod mapping;
 pub mod security;
+pub mod service_changes;
 pub mod session;
 pub mod upstream;
 
