@@ -351,6 +351,37 @@ async fn one_form_is_sent_to_nova_once_even_when_posted_twice() {
     let (_, again) = hosts_page(&h, &admin, &format!("?confirm={c2}")).await;
     assert_ne!(form_token(&again), token);
 
+    // Both posts of a double click at once: one reaches Nova, and the other answers only once
+    // that one has, so whichever page the browser lands on shows the change.
+    let c3 = service_id(&html, "compute3");
+    let (_, confirm) = hosts_page(&h, &admin, &format!("?confirm={c3}")).await;
+    let token = form_token(&confirm);
+    let click = |reason: &str| {
+        post(
+            "/api/disable_compute_service",
+            Some(&admin),
+            ORIGIN,
+            form(&[("service", &c3), ("reason", reason), ("token", &token)]),
+        )
+    };
+    let ((s1, _, b1), (s2, _, b2)) = tokio::join!(
+        send(&h.app, click("click one")),
+        send(&h.app, click("click two"))
+    );
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b1} {b2}");
+    let resent = [&b1, &b2]
+        .iter()
+        .filter(|b| b.contains("did not send it again"))
+        .count();
+    assert_eq!(resent, 1, "{b1} {b2}");
+    let (_, html) = hosts_page(&h, &admin, "").await;
+    let row = host_row(&html, "compute3").unwrap();
+    assert!(row.contains("data-status=\"disabled\""), "{row}");
+    assert!(
+        row.contains("click one") != row.contains("click two"),
+        "{row}"
+    );
+
     // A form Nova refused may be sent again: nothing had changed.
     let unknown = "00000000-0000-4000-8000-000000000000";
     for _ in 0..2 {

@@ -77,7 +77,7 @@ async fn change_service(
         server::{
             filters::check_host_filter,
             guard,
-            service_changes::{audit, check_form_token, check_service_id},
+            service_changes::{audit, check_form_token, check_service_id, claim_form, settle_form},
             session::{check_origin, current_session},
             upstream::{action_error, upstream_error},
         },
@@ -104,9 +104,12 @@ async fn change_service(
         }
         None => None,
     };
+    let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
+        .await
+        .map_err(|e| upstream_error(e, "reach the Compute service"))?;
     if let Some(key) = &sent_key {
-        if !backend.sent_forms.insert_new(key, ()) {
-            // The same form again, from a double click: the first post is Nova's already.
+        if !claim_form(&backend, key).await {
+            // The same form again, from a double click: the first post went to Nova.
             leptos_axum::redirect(&back.href());
             return Ok(ServiceChanged {
                 message: "This form was sent already; Ferry did not send it again.".into(),
@@ -114,26 +117,25 @@ async fn change_service(
             });
         }
     }
-    let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
-        .await
-        .map_err(|e| upstream_error(e, "reach the Compute service"))?;
     let doing = if disabling {
         "disable the compute service"
     } else {
         "enable the compute service"
     };
-    let changed = match compute.set_service(&service, &body).await {
-        Ok(changed) => changed,
-        Err(e) => {
-            let error = action_error(e, doing);
-            // Nova answered and nothing changed: the same form may be sent again. An answer
-            // that never came may mean it was done, so that form stays spent.
-            if let (Some(key), false) = (&sent_key, error.maybe_started()) {
-                backend.sent_forms.remove(key);
-            }
-            return Err(error);
-        }
-    };
+    let answer = compute
+        .set_service(&service, &body)
+        .await
+        .map_err(|e| action_error(e, doing));
+    if let Some(key) = &sent_key {
+        settle_form(
+            &backend,
+            key,
+            answer
+                .as_ref()
+                .map_or_else(AppError::maybe_started, |_| true),
+        );
+    }
+    let changed = answer?;
     let reason = body.disabled_reason.as_deref();
     audit(
         &session,

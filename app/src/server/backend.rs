@@ -38,9 +38,10 @@ pub struct Inner {
     pub project_names: TtlCache<Vec<(String, String)>>,
     /// Compute hosts (and which are bare metal), per compute endpoint.
     pub compute_hosts: TtlCache<super::mapping::HostIndex>,
-    /// The one-time tokens of Disable / Enable forms already sent to Nova, so a double click on
-    /// a plain form (which a page without JavaScript cannot prevent) sends it once.
-    pub sent_forms: TtlCache<()>,
+    /// The one-time tokens of Disable / Enable forms posted, and whether Nova has answered the
+    /// first post yet, so a double click on a plain form (which a page without JavaScript
+    /// cannot prevent) reaches Nova once (`super::service_changes::claim_form`).
+    pub sent_forms: TtlCache<bool>,
 }
 
 impl std::ops::Deref for Backend {

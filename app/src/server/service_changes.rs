@@ -2,7 +2,7 @@
 
 use openstack_client::compute::Service;
 
-use super::session::Session;
+use super::{session::Session, Backend};
 use crate::{error::AppError, hosts::MAX_DISABLED_REASON};
 
 /// A compute service id as Nova gives it from 2.53 (a uuid). Not echoed: it came from a form.
@@ -75,6 +75,30 @@ pub fn check_form_token(token: &str) -> Result<(), AppError> {
         Err(AppError::BadRequest(
             "This form did not come from Ferry's Compute Hosts page; open the page again.".into(),
         ))
+    }
+}
+
+/// Claims a posted form for this request: `true` for its first post, which goes on to Nova.
+/// A second post of the same form (a double click) gets `false` once the first has its answer
+/// (or after the upstream timeout), so the page it lands on shows the change.
+pub async fn claim_form(backend: &Backend, key: &str) -> bool {
+    if backend.sent_forms.insert_new(key, false) {
+        return true;
+    }
+    let deadline = std::time::Instant::now() + backend.transport.timeout();
+    while backend.sent_forms.get(key) == Some(false) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// After the first post's answer: a form Nova refused may be sent again (nothing changed);
+/// one it accepted, or whose answer never came (it may have been done), stays spent.
+pub fn settle_form(backend: &Backend, key: &str, spent: bool) {
+    if spent {
+        backend.sent_forms.put(key, true);
+    } else {
+        backend.sent_forms.remove(key);
     }
 }
 
