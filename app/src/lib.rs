@@ -15,6 +15,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod history;
+pub mod hosts;
 pub mod labels;
 pub mod migration;
 pub mod model;
@@ -31,6 +32,7 @@ use leptos_router::{
 };
 
 use pages::{
+    hosts::ComputeHostsPage,
     instance_detail::{InstanceDetailPage, ProjectInstanceDetailPage},
     instances::{AdminInstances, ProjectInstances},
     layout::Layout,
@@ -81,6 +83,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("admin/migrations") view=MigrationsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/hosts") view=ComputeHostsPage ssr=SsrMode::Async />
                     <Route path=path!("project/instances") view=ProjectInstances ssr=SsrMode::Async />
                     <Route
                         path=path!("project/instances/:id")

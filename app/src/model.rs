@@ -57,6 +57,9 @@ pub struct InstanceQuery {
     pub host: String,
     pub project: String,
     pub status: String,
+    /// Availability zone, exact (Nova matches this filter as a regular expression, so Ferry
+    /// anchors and escapes it: `az1` must not match `az10`).
+    pub zone: String,
     /// VERIFY_RESIZE, ERROR and migrations, the rows an operator has to look at.
     pub attention: bool,
     pub limit: u32,
@@ -132,6 +135,7 @@ impl InstanceQuery {
             ("host", &self.host),
             ("project", &self.project),
             ("status", &self.status),
+            ("zone", &self.zone),
             ("marker", &self.marker),
             ("sort", &self.sort),
         ] {
@@ -225,6 +229,9 @@ pub struct InstancePage {
     pub prev_marker: Option<String>,
     pub projects: Vec<ProjectChoice>,
     pub hosts: Vec<String>,
+    /// The compute hosts' availability zones, for the zone filter.
+    #[serde(default)]
+    pub zones: Vec<String>,
     /// Server time of the list call, RFC 3339: where live refresh starts asking for changes.
     pub fetched_at: String,
     /// What the user's roles allow on these rows.
@@ -300,13 +307,14 @@ mod tests {
         let q = InstanceQuery {
             name: "web & <db>".into(),
             host: "compute1".into(),
+            zone: "az 2".into(),
             attention: true,
             limit: 20,
             ..Default::default()
         };
         assert_eq!(
             q.to_query_string(),
-            "name=web%20%26%20%3Cdb%3E&host=compute1&attention=1&limit=20"
+            "name=web%20%26%20%3Cdb%3E&host=compute1&zone=az%202&attention=1&limit=20"
         );
         assert_eq!(InstanceQuery::default().to_query_string(), "");
     }

@@ -48,11 +48,14 @@ pub enum Action {
     AbortLiveMigration,
     /// Force a live migration to complete (pauses the guest, or switches to post-copy).
     ForceCompleteLiveMigration,
+    /// Disable or enable a compute service (`PUT /os-services/{service_id}`), so the scheduler
+    /// stops or resumes placing instances on its host.
+    UpdateComputeService,
 }
 
 impl Action {
     /// Every action, for the role × action tests and the docs.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ListAllInstances,
         Action::ListProjectInstances,
         Action::LiveMigrate,
@@ -67,6 +70,7 @@ impl Action {
         Action::WatchLiveMigration,
         Action::AbortLiveMigration,
         Action::ForceCompleteLiveMigration,
+        Action::UpdateComputeService,
     ];
 
     /// The Nova policy that decides this action.
@@ -89,6 +93,7 @@ impl Action {
             Action::ForceCompleteLiveMigration => {
                 "os_compute_api:servers:migrations:force_complete"
             }
+            Action::UpdateComputeService => "os_compute_api:os-services:update",
         }
     }
 
@@ -99,7 +104,8 @@ impl Action {
             | Action::LiveMigrateToHost
             | Action::MigrateToHost
             | Action::ListAllMigrations
-            | Action::ListComputeHosts => Rule::Admin,
+            | Action::ListComputeHosts
+            | Action::UpdateComputeService => Rule::Admin,
             Action::ListProjectInstances
             | Action::LiveMigrate
             | Action::Migrate
@@ -224,6 +230,7 @@ mod tests {
             (WatchLiveMigration, true, true, false, false),
             (AbortLiveMigration, true, true, false, false),
             (ForceCompleteLiveMigration, true, true, false, false),
+            (UpdateComputeService, true, false, false, false),
         ];
         assert_eq!(
             table.len(),
@@ -280,5 +287,16 @@ mod tests {
         assert!(text.contains("os-migrations:index:all_projects"), "{text}");
         let text = LiveMigrate.refusal();
         assert!(text.contains("manager role"), "{text}");
+        let text = UpdateComputeService.refusal();
+        assert!(text.contains("os_compute_api:os-services:update"), "{text}");
+        assert!(text.contains("admin role"), "{text}");
+    }
+
+    #[test]
+    fn only_an_admin_disables_or_enables_a_compute_service() {
+        // The operator persona (manager of its project) must not take hosts out of service.
+        assert!(!roles(&["manager", "member", "reader"]).allow(UpdateComputeService));
+        assert!(roles(&["ADMIN"]).allow(UpdateComputeService));
+        assert_eq!(UpdateComputeService.nova_rule(), Rule::Admin);
     }
 }

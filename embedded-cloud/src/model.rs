@@ -343,7 +343,7 @@ pub struct AccessRule {
     pub method: Option<String>,
 }
 
-/// One `POST /servers/{id}/action` as received, for Ferry's tests.
+/// One `POST /servers/{id}/action` or `PUT /os-services/{id}` as received, for Ferry's tests.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RecordedRequest {
     pub method: String,

@@ -113,6 +113,23 @@ async fn server_list_filters_and_scoping() {
             .all(|n| n.starts_with("batch") || n.starts_with("bigmem") || n == "bm-1"),
         "{batch:?}"
     );
+    // availability_zone is a regex like name (not an exact filter in Nova's database): "az"
+    // finds both zones, an anchored one only its own.
+    let az = names(
+        &h.get("/servers?all_tenants=1&availability_zone=az", &admin, "2.1")
+            .await,
+    );
+    assert_eq!(az.len(), all.len());
+    let az2 = names(
+        &h.get(
+            "/servers?all_tenants=1&availability_zone=%5Eaz2%24",
+            &admin,
+            "2.1",
+        )
+        .await,
+    );
+    assert!(az2.contains(&"bigmem-1".to_string()), "{az2:?}");
+    assert!(!az2.contains(&"web-1".to_string()), "{az2:?}");
     // The hostile name survives a round trip untouched.
     let r = h.get("/servers?name=caf", &operator, "2.1").await;
     assert_eq!(names(&r), ["<b>bold</b> & \"quotes\" — café ☕"]);

@@ -57,6 +57,11 @@ impl std::fmt::Debug for Transport {
 pub(crate) const REQUEST_ID_HEADERS: [&str; 2] = ["x-openstack-request-id", "x-compute-request-id"];
 
 impl Transport {
+    /// How long one call may take, from the configuration.
+    pub fn timeout(&self) -> Duration {
+        self.config.timeout
+    }
+
     pub fn new(config: &TransportConfig) -> Result<Transport, Error> {
         let op = "build HTTP client";
         let mut builder = reqwest::Client::builder()

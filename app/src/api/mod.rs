@@ -2,6 +2,7 @@
 //! roles itself; hiding a button in the UI is never the only guard.
 
 pub mod auth;
+pub mod compute_hosts;
 pub mod history;
 pub mod instances;
 pub mod live_migration;
@@ -9,6 +10,7 @@ pub mod migrations;
 pub mod refresh;
 
 pub use auth::*;
+pub use compute_hosts::*;
 pub use history::*;
 pub use instances::*;
 pub use live_migration::*;

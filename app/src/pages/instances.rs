@@ -36,6 +36,7 @@ pub fn query_from_map(map: &ParamsMap) -> InstanceQuery {
         host: text("host"),
         project: text("project"),
         status: text("status").to_uppercase(),
+        zone: text("zone"),
         attention: flag("attention"),
         limit: text("limit").parse().unwrap_or(0),
         marker: text("marker"),
@@ -105,7 +106,13 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
                     </p>
                 }
             })}
-        <FilterBar query=query.clone() page_hosts=page.hosts page_projects=page.projects scope />
+        <FilterBar
+            query=query.clone()
+            page_hosts=page.hosts
+            page_zones=page.zones
+            page_projects=page.projects
+            scope
+        />
         <InstanceTable
             rows=page.rows
             caps=page.caps
@@ -134,11 +141,12 @@ fn InstanceList(query: InstanceQuery, page: InstancePage, scope: ListScope) -> i
 fn FilterBar(
     query: InstanceQuery,
     page_hosts: Vec<String>,
+    page_zones: Vec<String>,
     page_projects: Vec<ProjectChoice>,
     scope: ListScope,
 ) -> impl IntoView {
     let size = query.page_size();
-    // Nova lets only admins filter by host or project.
+    // Nova lets only admins filter by host or project (and, below 2.83, by zone).
     let all = scope == ListScope::AllProjects;
     view! {
         <Form method="GET" action="" attr:class="filters" attr:role="search">
@@ -155,6 +163,22 @@ fn FilterBar(
                             view! {
                                 <option value=h.clone() selected=*h == query.host>
                                     {h.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label hidden=!all>
+                "Zone"
+                <select name="zone" disabled=!all>
+                    <option value="">"Any zone"</option>
+                    {page_zones
+                        .iter()
+                        .map(|z| {
+                            view! {
+                                <option value=z.clone() selected=*z == query.zone>
+                                    {z.clone()}
                                 </option>
                             }
                         })

@@ -26,9 +26,11 @@ pub fn Layout() -> impl IntoView {
                         let admin = may(Action::ListAllInstances);
                         let manager = may(Action::ListProjectInstances);
                         let history = may(Action::ListAllMigrations);
+                        let hosts = may(Action::ListComputeHosts);
                         view! {
                             {admin.then(|| view! { <A href="/admin/instances">"All instances"</A> })}
                             {history.then(|| view! { <A href="/admin/migrations">"Migrations"</A> })}
+                            {hosts.then(|| view! { <A href="/admin/hosts">"Compute hosts"</A> })}
                             {manager.then(|| view! { <A href="/project/instances">"Project instances"</A> })}
                         }
                     })}

@@ -40,6 +40,10 @@ pub struct Inner {
     pub compute_hosts: TtlCache<super::mapping::HostIndex>,
     /// What was seen of each live migration under way (lowest remaining, rate).
     pub live_watch: super::live_watch::LiveWatch,
+    /// The one-time tokens of Disable / Enable forms posted, and whether Nova has answered the
+    /// first post yet, so a double click on a plain form (which a page without JavaScript
+    /// cannot prevent) reaches Nova once (`super::service_changes::claim_form`).
+    pub sent_forms: TtlCache<bool>,
 }
 
 impl std::ops::Deref for Backend {
@@ -61,6 +65,7 @@ impl Backend {
             live_watch: super::live_watch::LiveWatch::new(
                 super::live_watch::stall_window_from_env(),
             ),
+            sent_forms: TtlCache::new(std::time::Duration::from_secs(600)),
         }))
     }
 }

@@ -4,7 +4,11 @@
 
 use openstack_client::compute::ServerStatus;
 
-use crate::{error::AppError, model::InstanceQuery};
+use crate::{
+    error::AppError,
+    hosts::{HostFilter, HOST_STATES, HOST_STATUSES},
+    model::InstanceQuery,
+};
 
 /// Nova's limit on names (and so on anything worth filtering by).
 pub const MAX_FILTER: usize = 255;
@@ -15,6 +19,7 @@ pub fn check_query(q: &InstanceQuery) -> Result<(), AppError> {
         ("host", &q.host),
         ("project", &q.project),
         ("status", &q.status),
+        ("zone", &q.zone),
         ("marker", &q.marker),
         ("sort", &q.sort),
     ] {
@@ -36,11 +41,46 @@ pub fn check_query(q: &InstanceQuery) -> Result<(), AppError> {
     if !q.host.is_empty() {
         crate::server::guard::clean_host(Some(&q.host))?;
     }
+    check_zone(&q.zone)?;
     for (label, id) in [("project", &q.project), ("marker", &q.marker)] {
         let ok = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !ok {
             return Err(AppError::BadRequest(format!("“{id}” is not a {label} id.")));
         }
+    }
+    Ok(())
+}
+
+/// The Compute Hosts page's filters: a zone, and states and statuses from its lists.
+pub fn check_host_filter(f: &HostFilter) -> Result<(), AppError> {
+    check_zone(&f.zone)?;
+    let known =
+        |v: &str, choices: &[(&str, &str)]| v.is_empty() || choices.iter().any(|(c, _)| *c == v);
+    if !known(&f.state, &HOST_STATES) {
+        return Err(AppError::BadRequest(
+            "The state filter is either “up” or “down”.".into(),
+        ));
+    }
+    if !known(&f.status, &HOST_STATUSES) {
+        return Err(AppError::BadRequest(
+            "The status filter is either “enabled” or “disabled”.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An availability zone as Nova allows its name: at most 255 characters, no `:` (Nova reads
+/// `zone:host` as a forced host) and nothing unprintable. Empty means any zone.
+pub fn check_zone(zone: &str) -> Result<(), AppError> {
+    if zone.chars().count() > MAX_FILTER {
+        return Err(AppError::BadRequest(format!(
+            "The zone filter is longer than {MAX_FILTER} characters."
+        )));
+    }
+    if zone.chars().any(|c| c == ':' || c.is_control()) {
+        return Err(AppError::BadRequest(format!(
+            "“{zone}” is not an availability zone name."
+        )));
     }
     Ok(())
 }
@@ -89,11 +129,32 @@ mod tests {
             q(|q| q.name = "a".repeat(256)),
             q(|q| q.host = "compute1; drop".into()),
             q(|q| q.project = "../x".into()),
+            q(|q| q.zone = "az1:compute1".into()),
+            q(|q| q.zone = "z".repeat(256)),
         ] {
             let e = check_query(&bad).unwrap_err();
             assert_eq!(e.http_status(), 400, "{bad:?}");
         }
         let e = check_query(&q(|q| q.name = "a".repeat(70_000))).unwrap_err();
         assert!(e.to_string().len() < 200, "the input is not echoed back");
+        assert!(check_query(&q(|q| q.zone = "az 1".into())).is_ok());
+    }
+
+    #[test]
+    fn host_filters_take_only_their_lists() {
+        let f = |zone: &str, state: &str, status: &str| HostFilter {
+            zone: zone.into(),
+            state: state.into(),
+            status: status.into(),
+        };
+        assert!(check_host_filter(&f("", "", "")).is_ok());
+        assert!(check_host_filter(&f("az1", "down", "disabled")).is_ok());
+        for bad in [f("", "sideways", ""), f("", "", "maybe"), f("a:b", "", "")] {
+            assert_eq!(
+                check_host_filter(&bad).unwrap_err().http_status(),
+                400,
+                "{bad:?}"
+            );
+        }
     }
 }

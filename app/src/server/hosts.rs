@@ -11,10 +11,16 @@ use openstack_client::{
 use tokio::task::JoinSet;
 
 use super::{session::Session, upstream::upstream_error, Backend};
-use crate::{error::AppError, migration::HostChoice};
+use crate::{error::AppError, hosts::Capacity, migration::HostChoice};
 
-/// Usage of one host: (vcpus used, vcpus total, ram used MB, ram total MB).
-type Usage = (Option<u64>, Option<u64>, Option<u64>, Option<u64>);
+/// Used and total vCPU, RAM and disk of one hypervisor, as the dialog's host table and the
+/// Compute Hosts page show them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub vcpus: Capacity,
+    pub ram_mb: Capacity,
+    pub disk_gb: Capacity,
+}
 
 pub async fn host_table(
     backend: &Backend,
@@ -79,17 +85,16 @@ pub async fn host_table(
             } else {
                 None
             };
-            let (vcpus_used, vcpus_total, ram_used_mb, ram_total_mb) =
-                usage.get(&h.id).copied().unwrap_or_default();
+            let Usage { vcpus, ram_mb, .. } = usage.get(&h.id).copied().unwrap_or_default();
             HostChoice {
                 zone: service.and_then(|s| s.zone.clone()).unwrap_or_default(),
                 up,
                 enabled,
                 disabled_reason,
-                vcpus_used,
-                vcpus_total,
-                ram_used_mb,
-                ram_total_mb,
+                vcpus_used: vcpus.used,
+                vcpus_total: vcpus.total,
+                ram_used_mb: ram_mb.used,
+                ram_total_mb: ram_mb.total,
                 instances: h
                     .running_vms
                     .or_else(|| h.servers.as_ref().map(|s| s.len() as u64)),
@@ -112,15 +117,16 @@ pub fn is_bare_metal(h: &Hypervisor) -> bool {
 }
 
 /// `compute2` before `compute10`.
-fn natural_key(s: &str) -> (String, u64) {
+pub fn natural_key(s: &str) -> (String, u64) {
     let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let (head, tail) = s.split_at(s.len() - digits);
     (head.to_string(), tail.parse().unwrap_or(0))
 }
 
-/// vCPU and RAM per hypervisor id: from os-hypervisors when it still reports usage (< 2.88),
-/// otherwise from Placement (capacity = (total − reserved) × allocation ratio), fetched in parallel.
-async fn usage(
+/// vCPU, RAM and disk per hypervisor id: from os-hypervisors when it still reports usage
+/// (< 2.88), otherwise from Placement (capacity = (total − reserved) × allocation ratio),
+/// fetched in parallel.
+pub async fn usage(
     backend: &Backend,
     session: &Session,
     hypervisors: &[Hypervisor],
@@ -131,7 +137,20 @@ async fn usage(
         if h.vcpus.is_some() || h.memory_mb.is_some() {
             out.insert(
                 h.id.clone(),
-                (h.vcpus_used, h.vcpus, h.memory_mb_used, h.memory_mb),
+                Usage {
+                    vcpus: Capacity {
+                        used: h.vcpus_used,
+                        total: h.vcpus,
+                    },
+                    ram_mb: Capacity {
+                        used: h.memory_mb_used,
+                        total: h.memory_mb,
+                    },
+                    disk_gb: Capacity {
+                        used: h.local_gb_used,
+                        total: h.local_gb,
+                    },
+                },
             );
         } else {
             missing.push(h.id.clone());
@@ -154,14 +173,17 @@ async fn usage(
             tracing::warn!(provider = %id, "could not read Placement usage");
             continue;
         };
+        let class = |rc: &str| Capacity {
+            used: used.get(rc).copied(),
+            total: inv.capacity(rc),
+        };
         out.insert(
             id,
-            (
-                used.get("VCPU").copied(),
-                inv.capacity("VCPU"),
-                used.get("MEMORY_MB").copied(),
-                inv.capacity("MEMORY_MB"),
-            ),
+            Usage {
+                vcpus: class("VCPU"),
+                ram_mb: class("MEMORY_MB"),
+                disk_gb: class("DISK_GB"),
+            },
         );
     }
     out

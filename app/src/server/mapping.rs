@@ -51,8 +51,16 @@ pub fn server_query(q: &InstanceQuery, scope: ListScope) -> ServerQuery {
         sort_key: key.map(str::to_string),
         sort_dir: key.map(|_| if desc { "desc" } else { "asc" }.to_string()),
         changes_since: None,
-        availability_zone: None,
+        // Admin-only like host: below 2.83 Nova drops this filter for anyone else, and the
+        // zone list comes from os-services, which only an admin may read.
+        availability_zone: if all { exact_zone(&q.zone) } else { None },
     }
+}
+
+/// Nova matches `availability_zone` as a regular expression (it is not among its database's
+/// exact-match filters), so `az1` would also find `az10`: anchor the zone and escape it.
+fn exact_zone(zone: &str) -> Option<String> {
+    (!zone.is_empty()).then(|| format!("^{}$", regex_syntax::escape(zone)))
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -100,6 +108,8 @@ pub async fn project_names(backend: &Backend, session: &Session) -> Vec<(String,
 pub struct HostIndex {
     pub hosts: Vec<String>,
     pub bare_metal: Vec<String>,
+    /// The compute services' availability zones (for the zone filter).
+    pub zones: Vec<String>,
 }
 
 /// The host index, from os-services and os-hypervisors, cached for a minute.
@@ -127,6 +137,9 @@ pub async fn host_index(backend: &Backend, session: &Session, compute: &Compute)
             return HostIndex::default();
         }
     };
+    let mut zones: Vec<String> = services.iter().filter_map(|s| s.zone.clone()).collect();
+    zones.sort_by_key(|z| super::hosts::natural_key(z));
+    zones.dedup();
     let mut hosts: Vec<String> = services.into_iter().map(|s| s.host).collect();
     hosts.sort();
     hosts.dedup();
@@ -135,7 +148,11 @@ pub async fn host_index(backend: &Backend, session: &Session, compute: &Compute)
         .filter(|h| super::hosts::is_bare_metal(h))
         .filter_map(|h| h.service.as_ref().map(|s| s.host.clone()))
         .collect();
-    let index = HostIndex { hosts, bare_metal };
+    let index = HostIndex {
+        hosts,
+        bare_metal,
+        zones,
+    };
     backend.compute_hosts.put(&key, index.clone());
     index
 }
@@ -174,6 +191,7 @@ pub fn instance_page(
             .map(|(id, name)| ProjectChoice { id, name })
             .collect(),
         hosts: hosts.hosts,
+        zones: hosts.zones,
         fetched_at: fetched_at.to_rfc3339(),
         caps,
         marker_lost: false,
@@ -424,7 +442,25 @@ mod tests {
         );
         assert!(!mine.all_tenants);
         assert_eq!(mine.host, None);
+        assert_eq!(mine.availability_zone, None);
         assert_eq!(by_name.sort_key.as_deref(), Some("display_name"));
         assert_eq!(by_name.sort_dir.as_deref(), Some("asc"));
+    }
+
+    #[test]
+    fn the_zone_filter_is_anchored_and_escaped_for_novas_regex_match() {
+        let zoned = |zone: &str| {
+            server_query(
+                &InstanceQuery {
+                    zone: zone.into(),
+                    ..Default::default()
+                },
+                ListScope::AllProjects,
+            )
+            .availability_zone
+        };
+        assert_eq!(zoned("az1").as_deref(), Some("^az1$"));
+        assert_eq!(zoned("eu-west.1").as_deref(), Some("^eu\\-west\\.1$"));
+        assert_eq!(zoned(""), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod cache;
+pub mod compute_hosts;
 pub mod failures;
 pub mod filters;
 pub mod guard;
@@ -12,6 +13,7 @@ pub mod limiter;
 pub mod live_watch;
 pub mod mapping;
 pub mod security;
+pub mod service_changes;
 pub mod session;
 pub mod upstream;
 

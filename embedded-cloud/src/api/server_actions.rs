@@ -42,7 +42,8 @@ pub async fn action(
     };
     record(
         &app.cloud,
-        &id,
+        "POST",
+        format!("/compute/v2.1/servers/{id}/action"),
         &headers,
         parsed,
         &body,
@@ -51,10 +52,12 @@ pub async fn action(
     response
 }
 
-/// Ferry's tests read back exactly what was sent (see `/_cloud/requests`).
-fn record(
+/// Ferry's tests read back exactly what was sent (see `/_cloud/requests`): server actions and
+/// compute service updates, the requests that change something.
+pub(crate) fn record(
     cloud: &Cloud,
-    id: &str,
+    method: &str,
+    path: String,
     headers: &HeaderMap,
     parsed: Option<Value>,
     raw: &Bytes,
@@ -68,8 +71,8 @@ fn record(
     let body = parsed.unwrap_or_else(|| Value::String(String::from_utf8_lossy(raw).into_owned()));
     let mut st = cloud.lock();
     st.requests.push(RecordedRequest {
-        method: "POST".into(),
-        path: format!("/compute/v2.1/servers/{id}/action"),
+        method: method.into(),
+        path,
         microversion,
         body,
         status,

@@ -110,7 +110,9 @@ struct Filters {
     flavor: Option<String>,
     image: Option<String>,
     user_id: Option<String>,
-    zone: Option<String>,
+    /// A regular expression, like `name`: Nova's database matches every filter outside its
+    /// exact-match list (`host`, `uuid`, `project_id`, …) that way, so `az1` also finds `az10`.
+    zone: Option<regex::Regex>,
     locked: Option<bool>,
     vm_state: Option<Vec<String>>,
     task_state: Option<Vec<String>>,
@@ -231,7 +233,9 @@ fn filters(ctx: &Ctx, mv: Mv, q: &Query, detail: bool) -> ApiResult<Filters> {
             None
         },
         zone: if user_filters {
-            q.get("availability_zone").map(String::from)
+            q.get("availability_zone")
+                .map(|v| regex_filter("availability_zone", v))
+                .transpose()?
         } else {
             None
         },
@@ -265,7 +269,7 @@ fn matches(f: &Filters, i: &Instance) -> bool {
         && f.flavor.as_ref().is_none_or(|x| *x == i.flavor.id)
         && f.image.as_ref().is_none_or(|x| *x == i.image_id)
         && f.user_id.as_ref().is_none_or(|x| *x == i.user_id)
-        && f.zone.as_ref().is_none_or(|x| *x == i.zone)
+        && f.zone.as_ref().is_none_or(|r| r.is_match(&i.zone))
         && f.locked.is_none_or(|x| x == i.locked)
         && f.vm_state
             .as_ref()

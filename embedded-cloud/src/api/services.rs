@@ -4,11 +4,13 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde_json::{json, Value};
 
 use super::common::{invalid_body, ok, parse_body, py_repr, App, Query};
+use super::server_actions::record;
 use crate::clock;
 use crate::context::Ctx;
 use crate::fault::{ApiResult, Fault};
@@ -109,21 +111,36 @@ pub async fn index(
     Ok(ok(json!({ "services": list })))
 }
 
-/// `PUT /os-services/{id}`: by UUID from 2.53, by action name before.
+/// `PUT /os-services/{id}`: by UUID from 2.53, by action name before. Recorded for Ferry's
+/// tests (`/_cloud/requests`), refused or not.
 pub async fn update(
     State(app): State<App>,
     Extension(ctx): Extension<Ctx>,
     Extension(mv): Extension<Mv>,
     Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Response> {
-    policy::enforce(ctx.is_admin(), "os_compute_api:os-services:update")?;
-    let body = parse_body(&body)?;
-    if mv.at_least(53) {
-        update_by_uuid(&app, mv, &id, &body)
-    } else {
-        update_legacy(&app, mv, &id, &body)
-    }
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
+    let result = policy::enforce(ctx.is_admin(), "os_compute_api:os-services:update")
+        .and_then(|()| parse_body(&raw))
+        .and_then(|body| {
+            if mv.at_least(53) {
+                update_by_uuid(&app, mv, &id, &body)
+            } else {
+                update_legacy(&app, mv, &id, &body)
+            }
+        });
+    let response = result.unwrap_or_else(IntoResponse::into_response);
+    record(
+        &app.cloud,
+        "PUT",
+        format!("/compute/v2.1/os-services/{id}"),
+        &headers,
+        serde_json::from_slice(&raw).ok(),
+        &raw,
+        response.status().as_u16(),
+    );
+    response
 }
 
 fn update_by_uuid(app: &App, mv: Mv, id: &str, body: &Value) -> ApiResult<Response> {

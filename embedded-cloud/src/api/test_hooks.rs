@@ -32,7 +32,7 @@ fn admin(app: &App, headers: &HeaderMap) -> Result<(), Box<Response>> {
     }
 }
 
-/// Every `POST /servers/{id}/action` received, oldest first.
+/// Every `POST /servers/{id}/action` and `PUT /os-services/{id}` received, oldest first.
 pub async fn requests(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Err(r) = admin(&app, &headers) {
         return *r;
