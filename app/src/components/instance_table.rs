@@ -98,9 +98,7 @@ fn Row(
     let flux = move || row.with(|r| in_flux(&r.status, r.task.as_deref()));
     let attention = move || row.with(|r| needs_attention(&r.status));
     let confirming = RwSignal::new(false);
-    // A memo: progress updates change the row every cycle, but an open menu re-renders only
-    // when what it offers changes.
-    let entries = Memo::new(move |_| {
+    let entries = Signal::derive(move || {
         let mut entries = row.with(|r| menu_for(r, caps));
         if confirming.get() {
             // This browser asked Nova to confirm; until the row changes, nothing more to send.
@@ -213,7 +211,7 @@ fn Row(
                             }
                         })
                 }}
-                <MoreMenu key=id.clone() label=name entries=Signal::from(entries) open=live.menu_open on_pick />
+                <MoreMenu key=id.clone() label=name entries open=live.menu_open on_pick />
             </td>
         </tr>
     }

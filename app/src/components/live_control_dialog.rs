@@ -55,12 +55,12 @@ pub fn LiveControlBody(
             <p class="explain">
                 {if abort {
                     format!(
-                        "Nova stops copying {} and discards the destination's copy; the instance stays Active on {host}.",
+                        "Nova stops copying {}; it stays Active on {host}.",
                         req.name,
                     )
                 } else {
                     format!(
-                        "Nova pauses {} until the rest of its memory is copied, then resumes it on the destination. Where the cloud permits post-copy, it switches to that instead: the instance runs on the destination at once, and a network failure between the hosts would then mean a reboot.",
+                        "Nova pauses {} until its memory is copied, then resumes it on the destination (or switches to post-copy where the cloud permits it).",
                         req.name,
                     )
                 }}

@@ -214,19 +214,18 @@ impl LiveRows {
     /// Applies a refresh; true if anything on the page changed.
     fn apply(&self, refresh: crate::model::RowRefresh, toasts: Toasts) -> bool {
         let mut changed = false;
-        // Progress alone never waits for a menu to close: it changes no menu entry but its own
-        // Abort / Force Complete, and a bar that stops moving looks stuck.
+        // Progress of rows Nova did not list becomes a row update like any other, so it too
+        // waits while the row's menu is open (the menu keeps still under the pointer).
+        let mut rows = refresh.rows;
         for (id, progress) in refresh.progress {
             if let Some((_, live)) = self.rows.iter().find(|(i, _)| *i == id) {
-                let progress = forward(live, progress);
-                if live.row.with_untracked(|r| r.progress != progress) {
-                    live.row.update(|r| r.progress = progress);
-                    changed = true;
-                }
+                let mut row = live.row.get_untracked();
+                row.progress = progress;
+                rows.push(row);
             }
         }
         let mut c = self.clock.lock().unwrap_or_else(|e| e.into_inner());
-        for mut row in refresh.rows {
+        for mut row in rows {
             let Some((_, live)) = self.rows.iter().find(|(id, _)| *id == row.id) else {
                 continue;
             };
