@@ -52,6 +52,8 @@ pub struct MigrationFilter {
     pub before: String,
     /// The last migration (uuid) of the previous page.
     pub marker: String,
+    /// Rows per page, 1–200 (`HISTORY_PAGE_SIZE` when empty).
+    pub limit: String,
 }
 
 impl MigrationFilter {
@@ -64,6 +66,7 @@ impl MigrationFilter {
             ("since", &self.since),
             ("before", &self.before),
             ("marker", &self.marker),
+            ("limit", &self.limit),
         ]
         .iter()
         .filter(|(_, v)| !v.is_empty())

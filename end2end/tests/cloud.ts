@@ -98,3 +98,24 @@ export async function abortAtCloud(id: string) {
     });
   }
 }
+
+/** `POST /servers/{id}/action` straight at the cloud's Nova (to set a scene, not to test Ferry). */
+export async function serverAction(id: string, body: object, microversion = "2.56") {
+  const t = await adminToken();
+  const r = await fetch(`${CLOUD}/compute/v2.1/servers/${id}/action`, {
+    method: "POST",
+    headers: { "x-auth-token": t, "content-type": "application/json", "openstack-api-version": `compute ${microversion}` },
+    body: JSON.stringify(body),
+  });
+  if (r.status >= 300) throw new Error(`action ${JSON.stringify(body)}: ${r.status} ${await r.text()}`);
+}
+
+/** The instance as the cloud's Nova shows it (admin, 2.47). */
+export async function showServer(id: string): Promise<any> {
+  const t = await adminToken();
+  const r = await fetch(`${CLOUD}/compute/v2.1/servers/${id}`, {
+    headers: { "x-auth-token": t, "openstack-api-version": "compute 2.47" },
+  });
+  if (!r.ok) throw new Error(`show: ${r.status}`);
+  return (await r.json()).server;
+}

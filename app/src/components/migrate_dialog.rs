@@ -1,12 +1,12 @@
 //! The Live Migrate, Migrate, Revert, Abort and Force Complete dialogs, on a native modal `<dialog>` (focus stays
 //! inside, Escape closes). The request is locked while it is in flight, so a double click
-//! migrates once. The destination-host table is `host_picker`, the revert body `revert_dialog`.
+//! migrates once. The destination-host table is `host_picker`, the confirming bodies (revert, abort, force complete) `confirm_dialog`.
 
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
-    error_box::ErrorBox, fetch::fetch_once, host_picker::HostPicker,
-    live_control_dialog::LiveControlBody, more_menu::focus, revert_dialog::RevertBody,
+    confirm_dialog::ConfirmBody, error_box::ErrorBox, fetch::fetch_once, host_picker::HostPicker,
+    more_menu::focus,
 };
 use crate::{
     api::{cold_migrate, live_migrate, migration_options},
@@ -64,13 +64,10 @@ pub fn MigrateDialog(
                 request
                     .get()
                     .map(|r| match r.kind {
-                        DialogKind::Revert => {
-                            view! { <RevertBody req=r request on_sent /> }.into_any()
+                        DialogKind::Live | DialogKind::Cold => {
+                            view! { <MigrateBody req=r request on_sent /> }.into_any()
                         }
-                        DialogKind::Abort | DialogKind::ForceComplete => {
-                            view! { <LiveControlBody req=r request on_sent /> }.into_any()
-                        }
-                        _ => view! { <MigrateBody req=r request on_sent /> }.into_any(),
+                        _ => view! { <ConfirmBody req=r request on_sent /> }.into_any(),
                     })
             }}
         </dialog>

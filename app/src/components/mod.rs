@@ -1,16 +1,15 @@
 //! Pieces shared by several pages.
 
+pub mod confirm_dialog;
 pub mod error_box;
 pub mod error_view;
 pub mod fetch;
 pub mod host_picker;
 pub mod hydrated;
 pub mod instance_table;
-pub mod live_control_dialog;
 pub mod live_rows;
 pub mod migrate_dialog;
 pub mod more_menu;
-pub mod revert_dialog;
 pub mod toasts;
 
 pub use error_view::ErrorView;

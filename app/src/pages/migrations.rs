@@ -25,6 +25,7 @@ pub fn filter_from_map(map: &ParamsMap) -> MigrationFilter {
         since: text("since"),
         before: text("before"),
         marker: text("marker"),
+        limit: text("limit"),
     }
 }
 
@@ -217,6 +218,8 @@ fn Filters(
                 "Changed before (UTC)"
                 <input type="datetime-local" name="before" value=filter.before.clone() />
             </label>
+            {(!filter.limit.is_empty())
+                .then(|| view! { <input type="hidden" name="limit" value=filter.limit.clone() /> })}
             <button type="submit" class="primary">
                 "Filter"
             </button>

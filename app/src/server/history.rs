@@ -41,6 +41,7 @@ pub fn query(f: &MigrationFilter) -> Result<MigrationQuery, AppError> {
         ("since", &f.since),
         ("before", &f.before),
         ("marker", &f.marker),
+        ("limit", &f.limit),
     ] {
         if v.chars().count() > MAX_FILTER {
             return Err(AppError::BadRequest(format!(
@@ -75,6 +76,16 @@ pub fn query(f: &MigrationFilter) -> Result<MigrationQuery, AppError> {
             ));
         }
     }
+    let limit = match f.limit.trim() {
+        "" => HISTORY_PAGE_SIZE,
+        n => n
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!("“{n}” is not a page size: a number from 1 to 200."))
+            })?,
+    };
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
     Ok(MigrationQuery {
         host,
@@ -84,7 +95,7 @@ pub fn query(f: &MigrationFilter) -> Result<MigrationQuery, AppError> {
         marker: non_empty(&f.marker),
         changes_since: since,
         changes_before: before,
-        limit: Some(HISTORY_PAGE_SIZE),
+        limit: Some(limit),
         ..MigrationQuery::default()
     })
 }
@@ -396,6 +407,21 @@ pub const MAX_WATCHED: usize = 10;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_size_is_a_number_from_1_to_200() {
+        let with = |limit: &str| {
+            query(&MigrationFilter {
+                limit: limit.into(),
+                ..Default::default()
+            })
+        };
+        assert_eq!(with("").unwrap().limit, Some(HISTORY_PAGE_SIZE));
+        assert_eq!(with("2").unwrap().limit, Some(2));
+        for bad in ["0", "201", "abc", "-1"] {
+            assert!(matches!(with(bad), Err(AppError::BadRequest(_))), "{bad}");
+        }
+    }
 
     #[test]
     fn filters_become_nova_parameters_or_a_clear_refusal() {
