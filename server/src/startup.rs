@@ -13,23 +13,63 @@ pub mod cookie_key {
     use app::server::CookieKey;
 
     /// `FERRY_SESSION_KEY` (128 hex characters) lets several Ferry servers read each other's
-    /// sessions; without it each process makes its own, and a restart logs everyone out.
+    /// sessions (and a drain's stored secret). Without it, the key is generated once into the
+    /// data directory (`session.key`, mode 0600) and read from there on every start, so a restart
+    /// keeps everyone logged in.
     pub fn session_key() -> Result<CookieKey, String> {
         match std::env::var("FERRY_SESSION_KEY") {
-            Ok(hex) if !hex.is_empty() => {
-                let bytes = decode_hex(hex.trim())
-                    .ok_or("FERRY_SESSION_KEY must be hexadecimal (128 characters)")?;
-                CookieKey::try_from(bytes.as_slice())
-                    .map_err(|_| "FERRY_SESSION_KEY must be 64 bytes (128 hex characters)".into())
-            }
-            _ => {
-                tracing::warn!(
-                    "FERRY_SESSION_KEY is not set: using a random session key; sessions end when \
-                     this process stops and are not shared with other Ferry servers"
-                );
-                Ok(CookieKey::generate())
-            }
+            Ok(hex) if !hex.is_empty() => key_from_hex(hex.trim(), "FERRY_SESSION_KEY"),
+            _ => key_in(&crate::startup::data_dir()?),
         }
+    }
+
+    fn key_from_hex(hex: &str, origin: &str) -> Result<CookieKey, String> {
+        let bytes = decode_hex(hex).ok_or(format!("{origin} must be hexadecimal (128 characters)"))?;
+        CookieKey::try_from(bytes.as_slice())
+            .map_err(|_| format!("{origin} must be 64 bytes (128 hex characters)"))
+    }
+
+    /// The key kept in `dir/session.key`, made on first use. Two processes starting at once
+    /// agree: only one can create the file, the other reads it.
+    pub fn key_in(dir: &std::path::Path) -> Result<CookieKey, String> {
+        use std::io::Write;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let path = dir.join("session.key");
+        let shown = path.display();
+        let fresh = CookieKey::generate();
+        let hex: String = fresh.master().iter().map(|b| format!("{b:02x}")).collect();
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(hex.as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| format!("cannot write the session key {shown}: {e}"))?;
+                tracing::info!(path = %shown, "made the session key (set FERRY_SESSION_KEY to share one between servers)");
+                return Ok(fresh);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(format!("cannot create the session key {shown}: {e}")),
+        }
+        let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(format!(
+                "{shown} can be read by other users (mode {:o}): run chmod 600 on it",
+                meta.permissions().mode() & 0o777
+            ));
+        }
+        // The other process may still be writing it.
+        for _ in 0..50 {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            if text.trim().len() >= 128 {
+                return key_from_hex(text.trim(), &shown.to_string());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Err(format!("{shown} does not hold a key (128 hex characters); remove it to make a new one"))
     }
 
     fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -54,12 +94,51 @@ pub mod cookie_key {
         }
 
         #[test]
+        fn the_key_is_made_once_private_and_kept() {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = std::env::temp_dir().join(format!("ferry-key-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let _ = std::fs::remove_file(dir.join("session.key"));
+            let first = super::key_in(&dir).unwrap();
+            let mode = std::fs::metadata(dir.join("session.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let again = super::key_in(&dir).unwrap();
+            assert_eq!(first.master(), again.master());
+            // Readable by others: refused with what to do.
+            std::fs::set_permissions(dir.join("session.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(super::key_in(&dir).unwrap_err().contains("chmod 600"));
+            std::fs::write(dir.join("session.key"), "x".repeat(128)).unwrap();
+            std::fs::set_permissions(dir.join("session.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert!(super::key_in(&dir).is_err());
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+
+        #[test]
         fn hex() {
             assert_eq!(super::decode_hex("00ff10"), Some(vec![0, 255, 16]));
             assert_eq!(super::decode_hex("0g"), None);
             assert_eq!(super::decode_hex("abc"), None);
         }
     }
+}
+
+/// Where Ferry keeps what must survive a restart (the session key; the drains' SQLite database):
+/// `FERRY_DATA_DIR`, else `$XDG_DATA_HOME/ferry` (`~/.local/share/ferry`). Made, mode 0700, if
+/// missing.
+pub fn data_dir() -> Result<std::path::PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = match std::env::var_os("FERRY_DATA_DIR").filter(|v| !v.is_empty()) {
+        Some(d) => std::path::PathBuf::from(d),
+        None => dirs::data_dir()
+            .ok_or("no data directory: set FERRY_DATA_DIR (or HOME)")?
+            .join("ferry"),
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 /// The backend for a configured cloud.

@@ -39,6 +39,9 @@ pub async fn harness() -> Harness {
     )
     .await
     .unwrap();
+    // The session key file goes to a directory of this test process, not the user's.
+    let data = std::env::temp_dir().join(format!("ferry-test-{}", std::process::id()));
+    std::env::set_var("FERRY_DATA_DIR", &data);
     let settings = server::startup::embedded_settings(cloud.auth_url());
     let backend = server::startup::backend_for(&settings, false).unwrap();
     let options = LeptosOptions::builder().output_name("ferry").build();
