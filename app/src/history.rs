@@ -99,6 +99,9 @@ pub struct MigrationRow {
     /// "2 min 5 s" from creation to the last update, once the migration has ended.
     pub duration: Option<String>,
     pub user_id: Option<String>,
+    /// The user's name, where Ferry knows it.
+    #[serde(default)]
+    pub user_name: Option<String>,
     pub project_id: Option<String>,
     /// The project's name, where Ferry knows it.
     #[serde(default)]

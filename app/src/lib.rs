@@ -13,6 +13,7 @@ compile_error!(
 pub mod actions;
 pub mod api;
 pub mod components;
+pub mod drain_plan;
 pub mod error;
 pub mod history;
 pub mod hosts;
@@ -32,6 +33,7 @@ use leptos_router::{
 };
 
 use pages::{
+    drain_plan::DrainPlanPage,
     hosts::ComputeHostsPage,
     instance_detail::{InstanceDetailPage, ProjectInstanceDetailPage},
     instances::{AdminInstances, ProjectInstances},
@@ -84,6 +86,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("admin/migrations") view=MigrationsPage ssr=SsrMode::Async />
                     <Route path=path!("admin/hosts") view=ComputeHostsPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/hosts/:host/drain") view=DrainPlanPage ssr=SsrMode::Async />
                     <Route path=path!("project/instances") view=ProjectInstances ssr=SsrMode::Async />
                     <Route
                         path=path!("project/instances/:id")

@@ -505,3 +505,46 @@ pub async fn list_projects(
     }
     Ok(out)
 }
+
+/// A Keystone user, as far as Ferry shows one: who started a migration or a drain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct User {
+    #[serde(deserialize_with = "de::string")]
+    pub id: String,
+    #[serde(deserialize_with = "de::string")]
+    pub name: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub domain_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct UserList {
+    #[serde(deserialize_with = "de::vec_or_empty")]
+    users: Vec<User>,
+    links: Option<Value>,
+}
+
+/// `GET /v3/users` (admin), following `links.next` if Keystone paginates.
+pub async fn list_users(t: &Transport, auth_url: &str, token: &str) -> Result<Vec<User>, Error> {
+    let mut url = format!("{}/users", normalise_auth_url(auth_url));
+    let mut out = Vec::new();
+    for _ in 0..100 {
+        let mut req = Request::new(SERVICE, "list users".into(), Method::GET, url.clone());
+        req.token = Some(token);
+        let reply = t.execute(req).await?;
+        let page: UserList = reply.json()?;
+        out.extend(page.users);
+        match page
+            .links
+            .as_ref()
+            .and_then(|l| l.get("next"))
+            .and_then(Value::as_str)
+        {
+            Some(next) if !next.is_empty() && next != url => url = next.to_string(),
+            _ => break,
+        }
+    }
+    Ok(out)
+}

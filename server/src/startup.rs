@@ -24,7 +24,8 @@ pub mod cookie_key {
     }
 
     fn key_from_hex(hex: &str, origin: &str) -> Result<CookieKey, String> {
-        let bytes = decode_hex(hex).ok_or(format!("{origin} must be hexadecimal (128 characters)"))?;
+        let bytes =
+            decode_hex(hex).ok_or(format!("{origin} must be hexadecimal (128 characters)"))?;
         CookieKey::try_from(bytes.as_slice())
             .map_err(|_| format!("{origin} must be 64 bytes (128 hex characters)"))
     }
@@ -63,13 +64,16 @@ pub mod cookie_key {
         }
         // The other process may still be writing it.
         for _ in 0..50 {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
             if text.trim().len() >= 128 {
                 return key_from_hex(text.trim(), &shown.to_string());
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        Err(format!("{shown} does not hold a key (128 hex characters); remove it to make a new one"))
+        Err(format!(
+            "{shown} does not hold a key (128 hex characters); remove it to make a new one"
+        ))
     }
 
     fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -100,15 +104,26 @@ pub mod cookie_key {
             std::fs::create_dir_all(&dir).unwrap();
             let _ = std::fs::remove_file(dir.join("session.key"));
             let first = super::key_in(&dir).unwrap();
-            let mode = std::fs::metadata(dir.join("session.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("session.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
             let again = super::key_in(&dir).unwrap();
             assert_eq!(first.master(), again.master());
             // Readable by others: refused with what to do.
-            std::fs::set_permissions(dir.join("session.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+            std::fs::set_permissions(
+                dir.join("session.key"),
+                std::fs::Permissions::from_mode(0o644),
+            )
+            .unwrap();
             assert!(super::key_in(&dir).unwrap_err().contains("chmod 600"));
             std::fs::write(dir.join("session.key"), "x".repeat(128)).unwrap();
-            std::fs::set_permissions(dir.join("session.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+            std::fs::set_permissions(
+                dir.join("session.key"),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .unwrap();
             assert!(super::key_in(&dir).is_err());
             std::fs::remove_dir_all(&dir).unwrap();
         }

@@ -158,3 +158,34 @@ async fn change_service(
         sent: true,
     })
 }
+
+/// What draining `host` would do, with the options in `fields` (the plan form's fields, as
+/// `drain::plan::DrainOptions::from_form` reads them). Nothing moves.
+#[server(endpoint = "drain_plan")]
+pub async fn drain_plan(
+    host: String,
+    #[server(default)] fields: Vec<(String, String)>,
+) -> Result<crate::drain_plan::DrainPlanView, AppError> {
+    use crate::{
+        policy::Action,
+        server::{
+            drain_plan::plan_view, guard, session::current_session, upstream::upstream_error,
+        },
+    };
+    use openstack_client::compute::Compute;
+
+    let backend = crate::server::backend()?;
+    let session = current_session(&backend)?;
+    // Draining moves every project's instances to hosts the operator may choose: admin only.
+    guard::require(&session, Action::ListComputeHosts)?;
+    guard::require(&session, Action::LiveMigrateToHost)?;
+    let host = guard::clean_host(Some(&host))?
+        .ok_or_else(|| AppError::BadRequest("Which host? The address names none.".into()))?;
+    if fields.len() > 64 {
+        return Err(AppError::BadRequest("Too many plan options.".into()));
+    }
+    let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
+        .await
+        .map_err(|e| upstream_error(e, "reach the Compute service"))?;
+    plan_view(&backend, &session, &compute, &host, &fields).await
+}

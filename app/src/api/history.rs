@@ -24,10 +24,11 @@ pub async fn migration_history(filter: MigrationFilter) -> Result<MigrationHisto
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
-    let (page, projects, hosts) = tokio::join!(
+    let (page, projects, hosts, users) = tokio::join!(
         compute.list_migrations(&query),
         mapping::project_names(&backend, &session),
         mapping::host_index(&backend, &session, &compute),
+        mapping::user_names(&backend, &session),
     );
     let page = page.map_err(|e| upstream_error(e, "list migrations"))?;
     let names = history::instance_names(&compute, &page.migrations).await;
@@ -39,6 +40,10 @@ pub async fn migration_history(filter: MigrationFilter) -> Result<MigrationHisto
             row.project_name = projects
                 .iter()
                 .find(|(id, _)| Some(id) == row.project_id.as_ref())
+                .map(|(_, name)| name.clone());
+            row.user_name = users
+                .iter()
+                .find(|(id, _)| Some(id) == row.user_id.as_ref())
                 .map(|(_, name)| name.clone());
             row
         })

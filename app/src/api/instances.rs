@@ -86,12 +86,13 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
         project_id: guard::project_filter(&session),
         ..MigrationQuery::default()
     };
-    let (server, actions, projects, hosts, migrations) = tokio::join!(
+    let (server, actions, projects, hosts, migrations, users) = tokio::join!(
         compute.get_server(&id),
         compute.list_instance_actions(&id),
         mapping::project_names(&backend, &session),
         mapping::host_index(&backend, &session, &compute),
         compute.list_migrations(&migrations_query),
+        mapping::user_names(&backend, &session),
     );
     let server = server.map_err(|e| upstream_error(e, "show the instance"))?;
     let actions = actions.map_err(|e| upstream_error(e, "read the instance's action log"))?;
@@ -108,9 +109,19 @@ pub async fn get_instance(id: String, scope: ListScope) -> Result<InstanceDetail
         tracing::warn!(instance = %id, error = %e, "could not read the instance's migrations");
         Vec::new()
     });
+    let name_of = |list: &[(String, String)], id: &Option<String>| {
+        list.iter()
+            .find(|(i, _)| Some(i) == id.as_ref())
+            .map(|(_, n)| n.clone())
+    };
     let history = migrations
         .iter()
-        .map(|m| history::with_events(m, &details))
+        .map(|m| {
+            let mut row = history::with_events(m, &details);
+            row.user_name = name_of(&users, &row.user_id);
+            row.project_name = name_of(&projects, &row.project_id);
+            row
+        })
         .collect();
     // A live migration under way: its progress, and what may be done about it.
     let roles = session.roles();

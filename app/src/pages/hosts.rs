@@ -196,6 +196,9 @@ fn HostRow(
                     view! {
                         <td class="actions">
                             {changeable.then(|| view! { <ServiceChange r=r.clone() filter open /> })}
+                            <a class="button" href=format!("/admin/hosts/{}/drain", crate::model::encode_component(&r.host))>
+                                "Plan drain…"
+                            </a>
                         </td>
                     }
                 })}

@@ -202,9 +202,11 @@ fn MigrationHistory(migrations: Vec<MigrationRow>) -> impl IntoView {
                     .into_iter()
                     .map(|m| {
                         let bad = matches!(m.status.as_str(), "error" | "failed");
-                        let who = match (&m.user_id, &m.project_id) {
+                        let user = m.user_name.clone().or_else(|| m.user_id.clone());
+                        let project = m.project_name.clone().or_else(|| m.project_id.clone());
+                        let who = match (user, project) {
                             (Some(u), Some(p)) => format!("{u} ({p})"),
-                            (Some(u), None) => u.clone(),
+                            (Some(u), None) => u,
                             _ => "—".into(),
                         };
                         view! {

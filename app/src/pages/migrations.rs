@@ -150,7 +150,9 @@ fn HistoryRow(r: MigrationRow) -> impl IntoView {
             <td title=r.project_id.clone()>
                 {r.project_name.clone().or_else(|| r.project_id.clone()).unwrap_or_default()}
             </td>
-            <td class="mono">{r.user_id.clone().unwrap_or_default()}</td>
+            <td title=r.user_id.clone()>
+                {r.user_name.clone().or_else(|| r.user_id.clone()).unwrap_or_default()}
+            </td>
         </tr>
     }
 }

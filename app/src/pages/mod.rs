@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod drain_plan;
 pub mod hosts;
 pub mod instance_detail;
 pub mod instances;

@@ -36,6 +36,8 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     /// Project id → name, per identity endpoint; names rarely change, a minute is fresh enough.
     pub project_names: TtlCache<Vec<(String, String)>>,
+    /// User id → name, per identity endpoint, for "who" columns.
+    pub user_names: TtlCache<Vec<(String, String)>>,
     /// Compute hosts (and which are bare metal), per compute endpoint.
     pub compute_hosts: TtlCache<super::mapping::HostIndex>,
     /// What was seen of each live migration under way (lowest remaining, rate).
@@ -61,6 +63,7 @@ impl Backend {
             cookie_key,
             limiter: LoginLimiter::default(),
             project_names: TtlCache::new(std::time::Duration::from_secs(60)),
+            user_names: TtlCache::new(std::time::Duration::from_secs(60)),
             compute_hosts: TtlCache::new(std::time::Duration::from_secs(60)),
             live_watch: super::live_watch::LiveWatch::new(
                 super::live_watch::stall_window_from_env(),

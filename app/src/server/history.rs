@@ -130,6 +130,7 @@ pub fn row(m: &Migration, names: &[(String, String)]) -> MigrationRow {
         created: m.created_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         duration,
         user_id: m.user_id.clone(),
+        user_name: None,
         project_id: m.project_id.clone(),
         project_name: None,
         events: Vec::new(),

@@ -68,6 +68,36 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 /// All projects' (id, name), from Keystone, cached for a minute.
+/// User id → name, for "who" columns: admin only (Keystone's `identity:list_users`), cached a
+/// minute like project names; anyone else gets their own name only.
+pub async fn user_names(backend: &Backend, session: &Session) -> Vec<(String, String)> {
+    let own = vec![(session.user_id.clone(), session.user.clone())];
+    if !session.is_admin() {
+        return own;
+    }
+    let key = backend.config.auth_url.clone();
+    if let Some(hit) = backend.user_names.get(&key) {
+        return hit;
+    }
+    match openstack_client::identity::list_users(
+        &backend.transport,
+        &backend.config.auth_url,
+        &session.token,
+    )
+    .await
+    {
+        Ok(users) => {
+            let names: Vec<(String, String)> = users.into_iter().map(|u| (u.id, u.name)).collect();
+            backend.user_names.put(&key, names.clone());
+            names
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list users; showing user ids");
+            own
+        }
+    }
+}
+
 pub async fn project_names(backend: &Backend, session: &Session) -> Vec<(String, String)> {
     // Only an admin may list projects (and so fill the shared cache); anyone else sees one
     // project, whose name the token already gave us.

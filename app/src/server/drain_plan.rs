@@ -1,0 +1,141 @@
+//! A drain's plan from Nova's state: the instances on exactly the host (`servers?host=` with
+//! all_tenants, paged; never a hypervisor search, which Nova runs as SQL LIKE), the server
+//! groups, and every compute host's free capacity as the Compute Hosts page counts it.
+
+use drain::plan::{plan, Destinations, DrainOptions, HostCapacity, Move};
+use openstack_client::compute::{Compute, ServerQuery};
+
+use super::{session::Session, upstream::upstream_error, Backend};
+use crate::{
+    drain_plan::{DrainPlanView, PlanRow},
+    error::AppError,
+    hosts::HostFilter,
+};
+
+/// Pages of this many servers; a hypervisor holds far fewer.
+const PAGE: u32 = 500;
+
+pub async fn plan_view(
+    backend: &Backend,
+    session: &Session,
+    compute: &Compute,
+    host: &str,
+    fields: &[(String, String)],
+) -> Result<DrainPlanView, AppError> {
+    let every_host = HostFilter::default();
+    let (overview, groups) = tokio::join!(
+        super::compute_hosts::overview(backend, session, compute, &every_host),
+        compute.list_server_groups(true),
+    );
+    let overview = overview?;
+    let groups = groups.map_err(|e| upstream_error(e, "list the server groups"))?;
+    let bare_metal = overview.bare_metal.iter().any(|b| b.host == host);
+    if !bare_metal && !overview.rows.iter().any(|r| r.host == host) {
+        // A 400, not a 404: a new error kind would weigh on every island's WASM.
+        return Err(AppError::BadRequest(format!(
+            "Nova has no compute host “{host}”."
+        )));
+    }
+    let free = |c: crate::hosts::Capacity| match (c.used, c.total) {
+        (Some(u), Some(t)) => Some(t.saturating_sub(u)),
+        _ => None,
+    };
+    let hosts: Vec<HostCapacity> = overview
+        .rows
+        .iter()
+        .map(|r| HostCapacity {
+            host: r.host.clone(),
+            zone: Some(r.zone.clone()),
+            enabled: r.enabled,
+            up: r.up,
+            bare_metal: false,
+            vcpus_free: free(r.vcpus),
+            ram_free_mb: free(r.ram_mb),
+            disk_free_gb: free(r.disk_gb),
+        })
+        .chain(overview.bare_metal.iter().map(|b| HostCapacity {
+            host: b.host.clone(),
+            zone: Some(b.zone.clone()),
+            enabled: b.enabled,
+            up: b.up,
+            bare_metal: true,
+            vcpus_free: None,
+            ram_free_mb: None,
+            disk_free_gb: None,
+        }))
+        .collect();
+    // The form's options; a mistake is shown, and the plan is made with the defaults.
+    let (options, option_error) = match DrainOptions::from_form(fields.iter().cloned())
+        .and_then(|o| o.validate(host, &hosts).map(|_| o))
+    {
+        Ok(o) => (o, None),
+        Err(e) => (DrainOptions::default(), Some(e.to_string())),
+    };
+    let mut servers = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = compute
+            .list_servers(&ServerQuery {
+                all_tenants: true,
+                host: Some(host.to_string()),
+                limit: Some(PAGE),
+                marker: marker.take(),
+                ..ServerQuery::default()
+            })
+            .await
+            .map_err(|e| upstream_error(e, "list the instances on the host"))?;
+        servers.extend(page.servers);
+        match page.next_marker {
+            Some(m) => marker = Some(m),
+            None => break,
+        }
+    }
+    let p = plan(host, bare_metal, &servers, &groups, &hosts, &options);
+    let rows = p
+        .instances
+        .iter()
+        .map(|i| {
+            let (action, reason) = match &i.move_ {
+                Move::Live => ("Live migrate".to_string(), None),
+                Move::ColdThenConfirm => ("Cold migrate, then confirm".to_string(), None),
+                Move::Skip(why) => ("Skip".to_string(), Some(why.clone())),
+            };
+            PlanRow {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                status: i.status.clone(),
+                action,
+                reason,
+                group: i
+                    .group
+                    .as_ref()
+                    .map(|g| format!("{} ({})", g.name, g.policy)),
+            }
+        })
+        .collect();
+    let mut candidates: Vec<String> = hosts
+        .iter()
+        .filter(|h| h.enabled && h.up && !h.bare_metal && h.host != host)
+        .map(|h| h.host.clone())
+        .collect();
+    candidates.sort();
+    Ok(DrainPlanView {
+        host: host.to_string(),
+        rows,
+        live: p.counts.live,
+        cold: p.counts.cold,
+        skipped: p.counts.skipped,
+        capacity_fits: p.capacity.fits,
+        capacity_words: p.capacity.words.clone(),
+        warnings: p.warnings.clone(),
+        parallel: options.parallel,
+        destinations: match &options.destinations {
+            Destinations::Scheduler => Vec::new(),
+            Destinations::Hosts(h) => h.clone(),
+        },
+        cold_fallback: options.cold_fallback,
+        auto_confirm: options.auto_confirm,
+        candidates,
+        option_error,
+    })
+}
