@@ -285,6 +285,7 @@ fn compute_host_exists(st: &CloudState, host: &str) -> ApiResult<()> {
 #[allow(clippy::too_many_arguments)]
 fn new_migration(
     st: &mut CloudState,
+    ctx: &Ctx,
     inst: &Instance,
     kind: &'static str,
     status: &'static str,
@@ -310,8 +311,9 @@ fn new_migration(
         new_instance_type_id: inst.flavor.internal_id,
         created_at: now,
         updated_at: now,
-        user_id: inst.user_id.clone(),
-        project_id: inst.project_id.clone(),
+        // 2.80: who asked for the migration, not who owns the instance.
+        user_id: ctx.user_id.clone(),
+        project_id: ctx.project_id.clone(),
         memory_total_bytes: 0,
         memory_processed_bytes: 0,
         memory_remaining_bytes: 0,
@@ -369,6 +371,7 @@ fn live_migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> Api
     let block = args.block_migration.unwrap_or(false);
     let mid = new_migration(
         &mut st,
+        ctx,
         &inst,
         LIVE_MIGRATION,
         "accepted",
@@ -436,6 +439,7 @@ fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResul
     st.start_event(&request_id, "cold_migrate", "controller");
     let mid = new_migration(
         &mut st,
+        ctx,
         &inst,
         COLD_MIGRATION,
         "pre-migrating",
