@@ -39,6 +39,12 @@ async fn the_plan_lists_exactly_the_hosts_instances_with_their_moves_and_reasons
     assert!(html.contains("to live-migrate"), "{html}");
     // Defaults: the scheduler, two at a time, confirm on.
     assert!(html.contains("value=\"2\""), "{html}");
+    let confirm = &html[..html.find("Confirm cold migrations").unwrap()];
+    let confirm = &confirm[confirm.rfind("<input").unwrap()..];
+    assert!(
+        confirm.contains("checked"),
+        "auto-confirm is on by default: {confirm}"
+    );
 
     let (_, _, html) = send(&h.app, get("/admin/hosts/compute3/drain", Some(&admin))).await;
     let skip = |name: &str| {

@@ -65,9 +65,13 @@ pub async fn plan_view(
         }))
         .collect();
     // The form's options; a mistake is shown, and the plan is made with the defaults.
-    let (options, option_error) = match DrainOptions::from_form(fields.iter().cloned())
-        .and_then(|o| o.validate(host, &hosts).map(|_| o))
-    {
+    // No fields: the page's first load, with the defaults (a form would send its ticked boxes).
+    let asked = if fields.is_empty() {
+        Ok(DrainOptions::default())
+    } else {
+        DrainOptions::from_form(fields.iter().cloned())
+    };
+    let (options, option_error) = match asked.and_then(|o| o.validate(host, &hosts).map(|_| o)) {
         Ok(o) => (o, None),
         Err(e) => (DrainOptions::default(), Some(e.to_string())),
     };
