@@ -227,7 +227,7 @@ pub fn phase_words(status: &str) -> String {
 
 /// MiB-free GiB text of a byte count: "8.0".
 pub fn gib_of_bytes(bytes: u64) -> String {
-    let tenths = (bytes * 10 + (1 << 29)) >> 30;
+    let tenths = (u128::from(bytes) * 10 + (1 << 29)) >> 30;
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 

@@ -55,7 +55,25 @@ pub mod cookie_key {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(format!("cannot create the session key {shown}: {e}")),
         }
-        let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        // Read through one handle that is not a symbolic link, checked after opening, so the
+        // file checked is the file read.
+        use std::io::{Read, Seek};
+        use std::os::unix::fs::MetadataExt;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| format!("cannot read {shown} (it must be a plain file): {e}"))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if !meta.is_file() || meta.uid() != me {
+            return Err(format!(
+                "{shown} must be a plain file owned by the user Ferry runs as (uid {me})"
+            ));
+        }
         if meta.permissions().mode() & 0o077 != 0 {
             return Err(format!(
                 "{shown} can be read by other users (mode {:o}): run chmod 600 on it",
@@ -64,8 +82,10 @@ pub mod cookie_key {
         }
         // The other process may still be writing it.
         for _ in 0..50 {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            let mut text = String::new();
+            file.rewind()
+                .and_then(|_| file.read_to_string(&mut text))
+                .map_err(|e| format!("cannot read {shown}: {e}"))?;
             if text.trim().len() >= 128 {
                 return key_from_hex(text.trim(), &shown.to_string());
             }
@@ -148,11 +168,23 @@ pub fn data_dir() -> Result<std::path::PathBuf, String> {
             .ok_or("no data directory: set FERRY_DATA_DIR (or HOME)")?
             .join("ferry"),
     };
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(&dir)
         .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+    // Someone else who may write here could plant a key Ferry would then trust.
+    let meta = std::fs::metadata(&dir)
+        .map_err(|e| format!("cannot read the data directory {}: {e}", dir.display()))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me || meta.permissions().mode() & 0o022 != 0 {
+        return Err(format!(
+            "the data directory {} must belong to the user Ferry runs as (uid {me}) and be writable by it alone",
+            dir.display()
+        ));
+    }
     Ok(dir)
 }
 

@@ -91,10 +91,12 @@ fn refused_login_url(e: &AppError, typed: &[(&str, String); 4]) -> String {
         let value = value.trim();
         let keep = match *key {
             "next" => safe_next(value) != "/",
-            _ => !value.is_empty() && value.chars().count() <= 255,
+            _ => !value.is_empty() && value.len() <= 255,
         };
-        if keep {
-            url.push_str(&format!("&{key}={}", encode_component(value)));
+        let part = format!("&{key}={}", encode_component(value));
+        // A Location (and the request line it becomes) short enough for any proxy in front.
+        if keep && url.len() + part.len() <= MAX_NEXT {
+            url.push_str(&part);
         }
     }
     url

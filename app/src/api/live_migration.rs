@@ -33,10 +33,22 @@ pub async fn control_live_migration(
             Action::AbortLiveMigration
         },
     )?;
-    let server = compute
-        .get_server(&id)
-        .await
-        .map_err(|e| upstream_error(e, "read the instance"))?;
+    let (server, running, actions) = tokio::join!(
+        compute.get_server(&id),
+        compute.list_server_migrations(&id),
+        compute.list_instance_actions(&id),
+    );
+    let server = server.map_err(|e| upstream_error(e, "read the instance"))?;
+    // Nova records each abort and force-complete; one already sent for this migration (from
+    // another tab, the list, a reload) is not sent again. Nova's own refusal covers the rest.
+    if let (Ok(running), Ok(actions)) = (&running, &actions) {
+        if let Some(m) = running.iter().find(|m| m.id == migration) {
+            let (abort, forced) = crate::server::history::already_sent(m, actions);
+            if let Some(words) = abort.or(if force { forced } else { None }) {
+                return Err(AppError::Conflict(words));
+            }
+        }
+    }
     if force {
         let accepted = compute
             .force_complete_migration(&id, migration)

@@ -39,6 +39,13 @@ pub async fn refresh_rows(
         .map_err(|_| AppError::BadRequest("The refresh time is not a timestamp.".into()))?
         .with_timezone(&Utc);
     let now = Utc::now();
+    // The client names the window; it may not make Nova list more than the last few minutes
+    // (a page left open longer starts again from there).
+    let since = since.clamp(now - Duration::minutes(10), now);
+    let watched: Vec<String> = watched
+        .into_iter()
+        .filter(|w| crate::server::guard::check_id(w).is_ok())
+        .collect();
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
@@ -59,21 +66,30 @@ pub async fn refresh_rows(
         now: now.to_rfc3339(),
         ..RowRefresh::default()
     };
+    let mut settled_rows = Vec::new();
     for server in changed.servers.into_iter().filter(|s| ids.contains(&s.id)) {
         if matches!(server.status.as_str(), "DELETED" | "SOFT_DELETED") {
             out.gone.push(server.id.clone());
             continue;
         }
         let row = mapping::row(server, &projects, &hosts);
-        let settled = !in_flux(&row.status, row.task.as_deref());
-        if settled && flux.contains(&row.id) {
-            let project = crate::server::guard::project_filter(&session);
-            if let Some(failure) = migration_failure(&compute, &row, since, project).await {
-                out.failures.push(failure);
-            }
+        if !in_flux(&row.status, row.task.as_deref()) && flux.contains(&row.id) {
+            settled_rows.push(row.clone());
         }
         out.rows.push(row);
     }
+    // Rows that just left a migration: was it a failure? At most a few a cycle, all at once;
+    // the rest are looked at on the next cycle's page load or the instance page.
+    let project = crate::server::guard::project_filter(&session);
+    let looks = settled_rows
+        .iter()
+        .take(MAX_FAILURE_LOOKS)
+        .map(|row| migration_failure(&compute, row, since, project.clone()));
+    out.failures = futures_util::future::join_all(looks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     mapping::mark_confirming(&compute, &session, &mut out.rows).await;
     let watched: Vec<String> = watched.into_iter().filter(|w| ids.contains(w)).collect();
     out.progress = crate::server::history::attach_progress(
@@ -86,3 +102,7 @@ pub async fn refresh_rows(
     .await;
     Ok(out)
 }
+
+/// Failed-migration lookups per refresh (each is one to three Nova calls).
+#[cfg(feature = "ssr")]
+const MAX_FAILURE_LOOKS: usize = 10;

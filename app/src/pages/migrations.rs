@@ -60,10 +60,19 @@ fn History(filter: MigrationFilter, page: MigrationHistoryPage, paused: bool) ->
             marker: m,
             ..filter.clone()
         };
-        format!("?{}", q.to_query_string())
+        format!(
+            "?{}{}",
+            q.to_query_string(),
+            if paused { "&pause=1" } else { "" }
+        )
     });
-    let first =
-        (!filter.marker.is_empty()).then(|| format!("?{}", filter.first_page().to_query_string()));
+    let first = (!filter.marker.is_empty()).then(|| {
+        format!(
+            "?{}{}",
+            filter.first_page().to_query_string(),
+            if paused { "&pause=1" } else { "" }
+        )
+    });
     // Server-rendered, so "live" is a reload while migrations on the page are in flight; it can
     // be paused (e.g. to fill in the filters), and stops by itself when nothing moves.
     let moving = page.rows.iter().any(|r| r.live.is_some());
@@ -76,7 +85,7 @@ fn History(filter: MigrationFilter, page: MigrationHistoryPage, paused: bool) ->
     };
     view! {
         {(moving && !paused).then(|| view! { <Meta http_equiv="refresh" content="5" /> })}
-        <Filters filter=filter.clone() hosts=page.hosts projects=page.projects />
+        <Filters filter=filter.clone() hosts=page.hosts projects=page.projects paused />
         {moving.then(|| {
             if paused {
                 view! {
@@ -160,6 +169,8 @@ fn HistoryRow(r: MigrationRow) -> impl IntoView {
 #[component]
 fn Filters(
     filter: MigrationFilter,
+    /// Reloading is paused: a new filter keeps it paused.
+    paused: bool,
     hosts: Vec<String>,
     projects: Vec<crate::model::ProjectChoice>,
 ) -> impl IntoView {
@@ -222,6 +233,7 @@ fn Filters(
             </label>
             {(!filter.limit.is_empty())
                 .then(|| view! { <input type="hidden" name="limit" value=filter.limit.clone() /> })}
+            {paused.then(|| view! { <input type="hidden" name="pause" value="1" /> })}
             <button type="submit" class="primary">
                 "Filter"
             </button>

@@ -75,25 +75,20 @@ pub async fn plan_view(
         Ok(o) => (o, None),
         Err(e) => (DrainOptions::default(), Some(e.to_string())),
     };
-    let mut servers = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = compute
-            .list_servers(&ServerQuery {
+    // Follows Nova's `next` links, never round in circles (the client stops when a marker does
+    // not advance), at most 40 pages of 500.
+    let servers = compute
+        .list_all_servers(
+            &ServerQuery {
                 all_tenants: true,
                 host: Some(host.to_string()),
                 limit: Some(PAGE),
-                marker: marker.take(),
                 ..ServerQuery::default()
-            })
-            .await
-            .map_err(|e| upstream_error(e, "list the instances on the host"))?;
-        servers.extend(page.servers);
-        match page.next_marker {
-            Some(m) => marker = Some(m),
-            None => break,
-        }
-    }
+            },
+            40,
+        )
+        .await
+        .map_err(|e| upstream_error(e, "list the instances on the host"))?;
     let p = plan(host, bare_metal, &servers, &groups, &hosts, &options);
     let rows = p
         .instances

@@ -232,7 +232,12 @@ pub fn live_progress(
         seen.bytes_per_second.map(|r| {
             let left = seen
                 .seconds_left
-                .map(|s| format!(" · about {} left", duration_words(s as i64)))
+                .map(|s| {
+                    format!(
+                        " · about {} left",
+                        duration_words(i64::try_from(s).unwrap_or(i64::MAX))
+                    )
+                })
                 .unwrap_or_default();
             format!("{}{left}", rate_words(r))
         })
@@ -297,8 +302,26 @@ pub fn mark_sent(
     m: &openstack_client::compute::ServerMigration,
     actions: &[openstack_client::compute::InstanceAction],
 ) {
+    let (abort, force) = already_sent(m, actions);
+    if force.is_some() {
+        live.can_force_complete = false;
+        live.sent = force;
+    }
+    if abort.is_some() {
+        live.can_abort = false;
+        live.can_force_complete = false;
+        live.sent = abort;
+    }
+}
+
+/// (abort, force complete): what was already sent for this migration, in words.
+pub fn already_sent(
+    m: &openstack_client::compute::ServerMigration,
+    actions: &[openstack_client::compute::InstanceAction],
+) -> (Option<String>, Option<String>) {
+    let (mut abort, mut force) = (None, None);
     let Some(started) = m.created_at else {
-        return;
+        return (abort, force);
     };
     for a in actions.iter().filter(|a| a.start_time >= Some(started)) {
         let when = a
@@ -308,22 +331,19 @@ pub fn mark_sent(
         let who = a.user_id.as_deref().unwrap_or("someone");
         match a.action.as_str() {
             "live_migration_force_complete" => {
-                live.can_force_complete = false;
-                live.sent = Some(format!(
+                force = Some(format!(
                     "Force complete was sent at {when} by {who}; Nova is finishing the copy."
-                ));
+                ))
             }
             "live_migration_cancel" => {
-                live.can_abort = false;
-                live.can_force_complete = false;
-                live.sent = Some(format!(
+                abort = Some(format!(
                     "Abort was sent at {when} by {who}; Nova is stopping the copy."
-                ));
-                return;
+                ))
             }
             _ => {}
         }
     }
+    (abort, force)
 }
 
 /// The live migrations under way of `ids` (at most `MAX_WATCHED` of them, one Nova call each,
@@ -351,7 +371,9 @@ pub async fn task_progress(
         });
     }
     let mut out = Vec::new();
-    while let Some(Ok((id, result))) = looks.join_next().await {
+    while let Some(joined) = looks.join_next().await {
+        // A look that panicked is one row without progress this cycle, not the whole batch.
+        let Ok((id, result)) = joined else { continue };
         match result {
             Ok(list) => {
                 let progress = list.first().map(|m| {
@@ -408,6 +430,38 @@ pub const MAX_WATCHED: usize = 10;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_abort_or_force_complete_sent_for_this_migration_is_not_offered_again() {
+        use openstack_client::compute::{InstanceAction, ServerMigration};
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_800_000_000 + s, 0);
+        let m = ServerMigration {
+            id: 4,
+            created_at: at(0),
+            ..Default::default()
+        };
+        let action = |name: &str, s: i64| InstanceAction {
+            action: name.into(),
+            start_time: at(s),
+            user_id: Some("admin".into()),
+            ..Default::default()
+        };
+        // One sent for an earlier migration does not count.
+        let before = [action("live_migration_cancel", -60)];
+        assert_eq!(already_sent(&m, &before), (None, None));
+        let forced = [
+            action("live-migration", 0),
+            action("live_migration_force_complete", 5),
+        ];
+        let (abort, force) = already_sent(&m, &forced);
+        assert!(abort.is_none());
+        assert!(force.unwrap().contains("by admin"));
+        let aborted = [action("live_migration_cancel", 7)];
+        assert!(already_sent(&m, &aborted)
+            .0
+            .unwrap()
+            .starts_with("Abort was sent"));
+    }
 
     #[test]
     fn the_page_size_is_a_number_from_1_to_200() {

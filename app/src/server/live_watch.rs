@@ -17,6 +17,10 @@ use openstack_client::compute::ServerMigration;
 const FORGET_AFTER: Duration = Duration::from_secs(600);
 /// Bound on what is remembered, whatever happens (a cloud-wide drain stays far below).
 const MAX_REMEMBERED: usize = 10_000;
+/// Bytes per second below which a copy counts as stalled.
+const MIN_RATE: f64 = 1024.0 * 1024.0;
+/// The longest time left Ferry will estimate (a day).
+const MAX_ESTIMATE: u64 = 86_400;
 
 /// `FERRY_NOT_CONVERGING_SECONDS`: no new low in memory remaining (or no update of the record)
 /// for this long flags the migration. 60 s by default.
@@ -112,7 +116,8 @@ impl LiveWatch {
             (m.updated_at, m.memory_processed_bytes, running)
         {
             match entry.last {
-                Some((at, before)) if updated > at => {
+                // At least a second apart: closer samples give no rate worth showing.
+                Some((at, before)) if (updated - at).num_milliseconds() >= 1000 => {
                     let dt = (updated - at).num_milliseconds() as f64 / 1000.0;
                     let sample = processed.saturating_sub(before) as f64 / dt;
                     entry.rate = Some(match entry.rate {
@@ -126,14 +131,22 @@ impl LiveWatch {
             }
         }
         let lowest = (entry.lowest != u64::MAX).then_some(entry.lowest);
+        // In u128: a cloud reporting absurd byte counts gets an absurd bar, not a panic.
         let percent = match (lowest, total) {
-            (Some(low), Some(t)) => Some((100 - (low.min(t) * 100).div_ceil(t)) as u8),
+            (Some(low), Some(t)) => {
+                let left = (u128::from(low.min(t)) * 100).div_ceil(u128::from(t));
+                Some((100 - left.min(100)) as u8)
+            }
             _ => None,
         };
         let recopying = matches!((remaining, lowest), (Some(r), Some(l)) if r > l);
-        let rate = entry.rate.filter(|r| *r > 0.0);
+        // Under 1 MiB/s the copy is as good as stalled: no rate and no estimate, rather than
+        // "about 9 h left".
+        let rate = entry.rate.filter(|r| r.is_finite() && *r >= MIN_RATE);
         let seconds_left = match (rate, lowest, recopying) {
-            (Some(r), Some(low), false) if running => Some((low as f64 / r).ceil() as u64),
+            (Some(r), Some(low), false) if running => {
+                Some(((low as f64 / r).ceil() as u64).min(MAX_ESTIMATE))
+            }
             _ => None,
         };
         let since_low = now.saturating_duration_since(entry.lowest_at);
