@@ -140,6 +140,30 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
     let (status, _, body) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, form)).await;
     assert!(status.is_client_error(), "{status}: {body}");
     assert!(body.contains("abort"), "{body}");
+    // The same, as a plain form from the instance page (no JavaScript): back to the page, which
+    // says it in its own words.
+    let mut req = post(
+        CONTROL,
+        Some(&admin),
+        ORIGIN,
+        format!("id={id1}&migration={mid1}&force=false"),
+    );
+    req.headers_mut()
+        .insert(http::header::ACCEPT, "text/html".parse().unwrap());
+    req.headers_mut().insert(
+        http::header::REFERER,
+        format!("http://127.0.0.1:3000{app1}?confirm=abort")
+            .parse()
+            .unwrap(),
+    );
+    let (status, headers, _) = send(&h.app, req).await;
+    assert!(status.is_redirection(), "{status}");
+    let back = headers[http::header::LOCATION].to_str().unwrap();
+    let back = back.trim_start_matches("http://127.0.0.1:3000");
+    assert!(back.starts_with(&app1), "{back}");
+    let (_, _, page) = send(&h.app, get(back, Some(&admin))).await;
+    assert!(page.contains("role=\"alert\""), "{page}");
+    assert!(page.contains("Nova refused"), "{page}");
 
     // Force complete: the migration finishes on the new host.
     let html = page_when(&h, &admin, &app2, |p| p.contains("Force complete…")).await;

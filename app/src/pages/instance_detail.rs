@@ -8,8 +8,9 @@ use leptos_router::{
 };
 
 use crate::{
-    api::get_instance,
+    api::{get_instance, ControlLiveMigration},
     components::ErrorView,
+    error::AppError,
     history::{kind_label, LiveProgress, MigrationRow},
     labels::{status_class, status_label},
     model::{ActionLogEntry, InstanceDetail, ListScope},
@@ -29,6 +30,14 @@ pub fn ProjectInstanceDetailPage() -> impl IntoView {
 fn Detail(scope: ListScope) -> impl IntoView {
     let params = use_params_map();
     let confirm = use_query_map().read_untracked().get("confirm");
+    // An Abort / Force complete posted without JavaScript and refused comes back here with the
+    // error in the address (read where the router provides it, before any await); anyone can
+    // write one, so only its kind is read, in Ferry's words.
+    let refused = ServerAction::<ControlLiveMigration>::new()
+        .value()
+        .get_untracked()
+        .and_then(|r| r.err())
+        .map(|e| live_refusal_words(&e));
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let detail = Resource::new(move || id.get(), move |id| get_instance(id, scope));
     view! {
@@ -41,7 +50,7 @@ fn Detail(scope: ListScope) -> impl IntoView {
                 let confirm = confirm.clone();
                 Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <DetailBody detail=d confirm /> }.into_any(),
+                    Ok(d) => view! { <DetailBody detail=d confirm refused /> }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
                 })
@@ -51,13 +60,18 @@ fn Detail(scope: ListScope) -> impl IntoView {
 }
 
 #[component]
-fn DetailBody(detail: InstanceDetail, confirm: Option<String>) -> impl IntoView {
+fn DetailBody(
+    detail: InstanceDetail,
+    confirm: Option<String>,
+    refused: Option<&'static str>,
+) -> impl IntoView {
     let row = detail.row;
     view! {
         <div class="heading">
             <h1>{row.name.clone()}</h1>
             <span class=status_class(&row.status)>{status_label(&row.status)}</span>
         </div>
+        {refused.map(|w| view! { <p class="error" role="alert">{w}</p> })}
         {row
             .fault
             .clone()
@@ -295,5 +309,25 @@ fn event_list(
                 })
                 .collect_view()}
         </ul>
+    }
+}
+
+/// A refused Abort or Force complete, by kind (the page never shows text from its address).
+fn live_refusal_words(e: &AppError) -> &'static str {
+    match e {
+        AppError::Forbidden(_) => {
+            "Your roles do not allow this (Nova's policy os_compute_api:servers:migrations:delete or :force_complete)."
+        }
+        AppError::Conflict(_) => {
+            "Nova refused: the migration no longer allows this (it finished, was aborted, or this was already asked)."
+        }
+        AppError::Upstream(f) if f.status == Some(409) => {
+            "Nova refused: the migration no longer allows this (it finished, was aborted, or this was already asked)."
+        }
+        AppError::BadRequest(_) => {
+            "Nova refused: Force complete needs a running migration, and this one is not running (yet)."
+        }
+        AppError::NotLoggedIn | AppError::SessionExpired => "Your session has ended: log in again.",
+        _ => "Ferry could not send it to Nova; nothing was changed. Try again.",
     }
 }
