@@ -176,3 +176,55 @@ async fn a_live_migration_in_progress_shows_progress_and_can_be_aborted_or_force
     })
     .await;
 }
+
+#[tokio::test]
+async fn force_complete_of_a_queued_migration_is_novas_refusal_in_words() {
+    let h = harness().await;
+    h.cloud.cloud().set_speed(50.0);
+    let admin = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let (_, _, list) = send(&h.app, get("/admin/instances", Some(&admin))).await;
+    // Two from compute3, which runs one live migration at a time: the second waits, queued.
+    let (first, second) = (instance_href(&list, "etl-3"), instance_href(&list, "app-3"));
+    for href in [&first, &second] {
+        let id = href.rsplit('/').next().unwrap();
+        let never = MigrationBehaviour {
+            converge: false,
+            stall: false,
+        };
+        assert!(h.cloud.cloud().set_migration_behaviour(id, never));
+        let req = post(
+            "/api/live_migrate",
+            Some(&admin),
+            ORIGIN,
+            format!("request[instance_id]={id}"),
+        );
+        let (status, _, body) = send(&h.app, req).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let html = page_when(&h, &admin, &second, |p| {
+        p.contains("data-status=\"queued\"")
+    })
+    .await;
+    assert!(html.contains("Queued"), "{html}");
+    assert!(
+        !html.contains("Force complete…"),
+        "not offered while queued"
+    );
+    let id = second.rsplit('/').next().unwrap();
+    let form = format!("id={id}&migration={}&force=true", migration_id(&html));
+    let (status, _, body) = send(&h.app, post(CONTROL, Some(&admin), ORIGIN, form)).await;
+    assert!(status.is_client_error(), "{status}: {body}");
+    assert!(body.contains("force"), "{body}");
+    assert!(!body.contains("http://"), "no internal address: {body}");
+    // Both end cleanly: abort them.
+    for href in [&first, &second] {
+        let id = href.rsplit('/').next().unwrap();
+        let (_, _, page) = send(&h.app, get(href, Some(&admin))).await;
+        if page.contains("data-migration=") {
+            let form = format!("id={id}&migration={}&force=false", migration_id(&page));
+            send(&h.app, post(CONTROL, Some(&admin), ORIGIN, form)).await;
+        }
+    }
+}
