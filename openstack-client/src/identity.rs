@@ -485,16 +485,35 @@ pub async fn list_projects(
     auth_url: &str,
     token: &str,
 ) -> Result<Vec<Project>, Error> {
-    let mut url = format!("{}/projects", normalise_auth_url(auth_url));
+    list_all(t, auth_url, token, "projects", |p: ProjectList| {
+        (p.projects, p.links)
+    })
+    .await
+}
+
+/// Every page of `GET /v3/{collection}`: Keystone paginates with `links.next` (when its driver
+/// has a list limit); a link that does not move on ends the walk.
+async fn list_all<P: serde::de::DeserializeOwned, T>(
+    t: &Transport,
+    auth_url: &str,
+    token: &str,
+    collection: &str,
+    split: impl Fn(P) -> (Vec<T>, Option<Value>),
+) -> Result<Vec<T>, Error> {
+    let mut url = format!("{}/{collection}", normalise_auth_url(auth_url));
     let mut out = Vec::new();
     for _ in 0..100 {
-        let mut req = Request::new(SERVICE, "list projects".into(), Method::GET, url.clone());
+        let mut req = Request::new(
+            SERVICE,
+            format!("list {collection}"),
+            Method::GET,
+            url.clone(),
+        );
         req.token = Some(token);
         let reply = t.execute(req).await?;
-        let page: ProjectList = reply.json()?;
-        out.extend(page.projects);
-        match page
-            .links
+        let (items, links) = split(reply.json()?);
+        out.extend(items);
+        match links
             .as_ref()
             .and_then(|l| l.get("next"))
             .and_then(Value::as_str)
@@ -528,23 +547,8 @@ struct UserList {
 
 /// `GET /v3/users` (admin), following `links.next` if Keystone paginates.
 pub async fn list_users(t: &Transport, auth_url: &str, token: &str) -> Result<Vec<User>, Error> {
-    let mut url = format!("{}/users", normalise_auth_url(auth_url));
-    let mut out = Vec::new();
-    for _ in 0..100 {
-        let mut req = Request::new(SERVICE, "list users".into(), Method::GET, url.clone());
-        req.token = Some(token);
-        let reply = t.execute(req).await?;
-        let page: UserList = reply.json()?;
-        out.extend(page.users);
-        match page
-            .links
-            .as_ref()
-            .and_then(|l| l.get("next"))
-            .and_then(Value::as_str)
-        {
-            Some(next) if !next.is_empty() && next != url => url = next.to_string(),
-            _ => break,
-        }
-    }
-    Ok(out)
+    list_all(t, auth_url, token, "users", |p: UserList| {
+        (p.users, p.links)
+    })
+    .await
 }
