@@ -13,6 +13,7 @@ compile_error!(
 pub mod actions;
 pub mod api;
 pub mod components;
+pub mod drain_job;
 pub mod drain_plan;
 pub mod error;
 pub mod history;

@@ -8,5 +8,6 @@
 //!   exactly one Ferry server drive a drain at a time.
 
 pub mod plan;
+pub mod runner;
 pub mod store;
 pub mod window;

@@ -128,6 +128,7 @@ fn new_drain(host: &str, state: DrainState, instances: &[&str]) -> NewDrain {
                 origin_host: host.into(),
                 planned_move: "live".into(),
                 state: "waiting".into(),
+                detail: None,
             })
             .collect(),
     }

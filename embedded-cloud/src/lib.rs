@@ -59,7 +59,7 @@ pub enum TimeoutAction {
 }
 
 /// A live migration's behaviour (see [`Cloud::set_migration_behaviour`]).
-pub use model::MigrationBehaviour;
+pub use model::{MigrationBehaviour, RecordedRequest};
 
 impl Default for CloudConfig {
     fn default() -> Self {
@@ -195,6 +195,11 @@ impl Cloud {
 
     /// The current speed factor (see [`CloudConfig::speed`]).
     /// Requests received so far, all services together (as `GET /_cloud/stats` counts them).
+    /// Every server action and service change received, oldest first (as `/_cloud/requests`).
+    pub fn requests(&self) -> Vec<model::RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
     pub fn request_count(&self) -> u64 {
         let snapshot = self.inner.counts.snapshot();
         snapshot

@@ -149,6 +149,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let secure = std::env::var("FERRY_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true");
     let backend = startup::backend_for(&settings, secure)?;
+    let drains = startup::drains_for(&backend).await?;
+    let _ = backend.drains.set(drains.clone());
+    // Drives the drains this server holds; on shutdown it hands them back at once, so another
+    // server takes them over without waiting for the lease to run out.
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let runner = tokio::spawn(drains.runner.clone().run({
+        let stop = stop.clone();
+        async move { stop.notified().await }
+    }));
     server::memory::spawn_trimmer(Duration::from_secs(5));
     let app = server::router(options, backend);
 
@@ -163,7 +172,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| format!("server error: {e}"))
+    .map_err(|e| format!("server error: {e}"))?;
+    stop.notify_one();
+    let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -255,3 +255,87 @@ pub fn embedded_settings(auth_url: String) -> CloudSettings {
         default_domain: "Default".into(),
     }
 }
+
+/// The drain database and this server's runner. `FERRY_DATABASE_URL` (`postgres://…` to share
+/// drains between several Ferry servers, or `sqlite://…`), else SQLite in the data directory
+/// (`drains.db`). The runner is not started here: `drains::Running::spawn` does that.
+pub async fn drains_for(backend: &Backend) -> Result<app::server::drains::DrainService, String> {
+    let url = match std::env::var("FERRY_DATABASE_URL") {
+        Ok(u) if !u.trim().is_empty() => u.trim().to_string(),
+        _ => {
+            let file = data_dir()?.join("drains.db");
+            format!("sqlite://{}?mode=rwc", file.display())
+        }
+    };
+    drains_at(backend, &url).await
+}
+
+/// The drain service on the database at `url`.
+pub async fn drains_at(
+    backend: &Backend,
+    url: &str,
+) -> Result<app::server::drains::DrainService, String> {
+    use drain::runner::{Runner, RunnerConfig, SecretBox};
+    use std::sync::Arc;
+
+    let url = url.to_string();
+    let store = drain::store::Store::connect(&url)
+        .await
+        .map_err(|e| format!("the drain database ({}): {e}", redact_url(&url)))?;
+    tracing::info!(database = %redact_url(&url), backend = store.backend(), "drain database ready");
+    let secrets = Arc::new(SecretBox::new(backend.cookie_key.master()));
+    let seconds = |name: &str, default: u64, min: u64, max: u64| -> Result<Duration, String> {
+        match std::env::var(name) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .map(Duration::from_millis)
+                .ok_or(format!(
+                    "{name} must be a whole number of milliseconds, {min}–{max}"
+                )),
+            _ => Ok(Duration::from_millis(default)),
+        }
+    };
+    let runner = Runner::new(
+        store.clone(),
+        RunnerConfig {
+            owner: server_name(),
+            auth_url: backend.config.auth_url.clone(),
+            transport: backend.transport.clone(),
+            secrets: secrets.clone(),
+            tick: seconds("FERRY_DRAIN_TICK_MS", 2_000, 100, 60_000)?,
+            lease: seconds("FERRY_DRAIN_LEASE_MS", 30_000, 1_000, 600_000)?,
+        },
+    );
+    Ok(app::server::drains::DrainService {
+        store,
+        runner,
+        secrets,
+    })
+}
+
+/// This server's name in drain leases and timelines: `FERRY_SERVER_NAME`, else host and pid.
+fn server_name() -> String {
+    if let Ok(n) = std::env::var("FERRY_SERVER_NAME") {
+        if !n.trim().is_empty() {
+            return n.trim().chars().take(100).collect();
+        }
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "ferry".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// A database URL without its password, for logs and messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

@@ -23,7 +23,10 @@ async fn the_plan_lists_exactly_the_hosts_instances_with_their_moves_and_reasons
     let before = h.cloud.cloud().request_count();
     let (status, _, html) = send(&h.app, get("/admin/hosts/compute1/drain", Some(&admin))).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains("The plan: nothing moves yet"), "{html}");
+    assert!(
+        html.contains("The plan: nothing moves until you start it"),
+        "{html}"
+    );
     let web1 = row(&html, "web-1").unwrap_or_else(|| panic!("web-1 is on compute1: {html}"));
     assert!(
         web1.contains("Live migrate") && web1.contains("web (anti-affinity)"),

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod compute_hosts;
+pub mod drains;
 pub mod history;
 pub mod instances;
 pub mod live_migration;
@@ -11,6 +12,7 @@ pub mod refresh;
 
 pub use auth::*;
 pub use compute_hosts::*;
+pub use drains::*;
 pub use history::*;
 pub use instances::*;
 pub use live_migration::*;

@@ -8,9 +8,12 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
+use leptos_meta::Meta;
+
 use crate::{
-    api::drain_plan,
+    api::{drain_page, DrainControl, StartDrain},
     components::ErrorView,
+    drain_job::{drain_refusal_words, state_label, DrainJobView, JobItem},
     drain_plan::{DrainPlanView, PlanRow},
 };
 
@@ -44,10 +47,22 @@ pub fn DrainPlanPage() -> impl IntoView {
             })
             .collect()
     });
-    let plan = Resource::new(move || (), {
+    let page = Resource::new(move || (), {
         let host = host.clone();
-        move |_| drain_plan(host.clone(), fields.clone())
+        move |_| drain_page(host.clone(), fields.clone())
     });
+    // A refused Start or change comes back in the URL (the form was posted by the browser).
+    let refused = ServerAction::<StartDrain>::new()
+        .value()
+        .get_untracked()
+        .and_then(|r| r.err())
+        .or_else(|| {
+            ServerAction::<DrainControl>::new()
+                .value()
+                .get_untracked()
+                .and_then(|r| r.err())
+        })
+        .map(|e| drain_refusal_words(&e));
     view! {
         <p class="crumbs">
             <A href="/admin/hosts">"Compute hosts"</A>
@@ -55,12 +70,15 @@ pub fn DrainPlanPage() -> impl IntoView {
         </p>
         <div class="heading">
             <h1>"Drain " <span class="mono">{host.clone()}</span></h1>
-            <p class="sub">"The plan: nothing moves yet"</p>
         </div>
+        {refused.map(|text| view! { <p class="error" role="alert">{text}</p> })}
         <Suspense fallback=|| view! { <p class="loading">"Reading the host's instances…"</p> }>
             {move || Suspend::new(async move {
-                match plan.await {
-                    Ok(p) => view! { <Plan p /> }.into_any(),
+                match page.await {
+                    Ok(v) => view! {
+                        {v.job.map(|j| view! { <Job j /> })}
+                        {v.plan.map(|p| view! { <Plan p /> })}
+                    }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -76,7 +94,9 @@ fn Plan(p: DrainPlanView) -> impl IntoView {
         p.live, p.cold, p.skipped
     );
     view! {
+        <p class="sub">"The plan: nothing moves until you start it"</p>
         <Options p=p.clone() />
+        {(!empty && p.live + p.cold > 0).then(|| view! { <Start p=p.clone() /> })}
         <section class="panel">
             <h2>"Instances on " <span class="mono">{p.host.clone()}</span></h2>
             <p>{summary}</p>
@@ -165,5 +185,153 @@ fn Options(p: DrainPlanView) -> impl IntoView {
             <button type="submit" class="primary">"Plan again"</button>
             {p.option_error.clone().map(|e| view! { <p class="error" role="alert">{e}" The plan below uses the defaults."</p> })}
         </form>
+    }
+}
+
+/// Start: the options the plan was made with go along (hidden), the reason is asked for.
+#[component]
+fn Start(p: DrainPlanView) -> impl IntoView {
+    let token = form_token();
+    view! {
+        <form method="post" action="/api/start_drain" class="confirm drain-start">
+            <input type="hidden" name="host" value=p.host.clone() />
+            <input type="hidden" name="hosts" value=p.destinations.join(",") />
+            <input type="hidden" name="parallel" value=p.parallel.to_string() />
+            {p.cold_fallback.then(|| view! { <input type="hidden" name="cold_fallback" value="on" /> })}
+            {p.auto_confirm.then(|| view! { <input type="hidden" name="auto_confirm" value="on" /> })}
+            <input type="hidden" name="token" value=token />
+            <label>
+                "Why (required; it becomes the compute service's disabled reason)"
+                <input type="text" name="reason" required=true maxlength="255"
+                    placeholder="e.g. Firmware update, ticket OPS-1234" />
+            </label>
+            <p class="hint">
+                "Start disables " {p.host.clone()} " first (the scheduler places nothing new there), then moves "
+                {format!("{} instance(s), {} at a time, as planned below.", p.live + p.cold, p.parallel)}
+            </p>
+            <button type="submit" class="primary danger">{format!("Start draining {}", p.host)}</button>
+        </form>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn form_token() -> String {
+    crate::server::service_changes::form_token()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn form_token() -> String {
+    String::new()
+}
+
+/// A drain: its state, totals, controls, every instance, and the timeline. Reloads itself every
+/// 5 s while it runs (a meta refresh: no script, and watching costs Nova nothing).
+#[component]
+fn Job(j: DrainJobView) -> impl IntoView {
+    let t = j.totals;
+    let totals = format!(
+        "{} moved, {} moving, {} waiting, {} failed, {} skipped{}",
+        t.moved,
+        t.in_flight,
+        t.waiting,
+        t.failed,
+        t.skipped,
+        if t.cancelled > 0 {
+            format!(", {} cancelled", t.cancelled)
+        } else {
+            String::new()
+        }
+    );
+    let control = |op: &'static str, label: &'static str, danger: bool| {
+        let id = j.id.clone();
+        view! {
+            <form method="post" action="/api/drain_control" class="inline">
+                <input type="hidden" name="drain" value=id />
+                <input type="hidden" name="op" value=op />
+                <button type="submit" class:danger=danger>{label}</button>
+            </form>
+        }
+    };
+    let empty = j.state == "done" && !j.items.iter().any(|i| i.action.starts_with("Move back"));
+    view! {
+        {j.active.then(|| view! { <Meta http_equiv="refresh" content="5" /> })}
+        <section class="panel drain-job" data-state=j.state.clone() data-drain=j.id.clone()>
+            <h2>
+                "Drain " <span class="mono">{j.id[..8].to_string()}</span> ": "
+                <span class="drain-state">{state_label(&j.state)}</span>
+            </h2>
+            {empty.then(|| view! { <p class="ok" role="status">{format!("{} is empty — ready for maintenance.", j.host)}</p> })}
+            <p class="state-words">{j.state_words.clone()}</p>
+            {j.needs_login.clone().map(|w| view! { <p class="flag" role="alert">{w}</p> })}
+            <p>{format!("Started by {} at {}: “{}”", j.started_by, j.started_at, j.reason)}</p>
+            <p class="hint">{j.options_words.clone()}{j.driver.clone().map(|d| format!(" Driven by {d}."))}</p>
+            <p class="totals">{totals}</p>
+            <div class="actions">
+                {j.can_pause.then(|| control("pause", "Pause", false))}
+                {j.can_resume.then(|| control("resume", "Resume", false))}
+                {j.can_retry.then(|| control("retry", "Retry failed", false))}
+                {j.can_move_back.then(|| control("back", "Move back", false))}
+                {j.can_cancel.then(|| control("cancel", "Cancel the rest", true))}
+                {j.active.then(|| {
+                    let id = j.id.clone();
+                    view! {
+                        <form method="post" action="/api/drain_control" class="inline">
+                            <input type="hidden" name="drain" value=id />
+                            <input type="hidden" name="op" value="parallel" />
+                            <label>"At a time "
+                                <input name="parallel" inputmode="numeric" size="2" value=j.parallel.to_string() />
+                            </label>
+                            <button type="submit">"Change"</button>
+                        </form>
+                    }
+                })}
+            </div>
+            <table class="drain-items">
+                <thead>
+                    <tr>
+                        <th scope="col">"Instance"</th>
+                        <th scope="col">"Move"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"From → to"</th>
+                        <th scope="col">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>{j.items.into_iter().map(|i| view! { <JobRow i /> }).collect_view()}</tbody>
+            </table>
+            <h3>"Timeline"</h3>
+            <ol class="timeline" reversed=true>
+                {j.events.into_iter().map(|(at, m)| view! { <li><span class="mono">{at}</span>" "{m}</li> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn JobRow(i: JobItem) -> impl IntoView {
+    let route = match &i.to {
+        Some(to) => format!("{} → {to}", i.from),
+        None => i.from.clone(),
+    };
+    let mut details = Vec::new();
+    if let Some(d) = &i.detail {
+        details.push(d.clone());
+    }
+    if let Some(s) = i.seconds {
+        details.push(format!("{s} s"));
+    }
+    if i.attempts > 1 {
+        details.push(format!("attempt {}", i.attempts));
+    }
+    if let Some(r) = &i.request_id {
+        details.push(format!("request {r}"));
+    }
+    view! {
+        <tr data-id=i.id.clone() data-state=i.state.clone()>
+            <td class="name"><a href=format!("/admin/instances/{}", i.id)>{i.name.clone()}</a></td>
+            <td>{i.action.clone()}</td>
+            <td class="item-state">{i.state.clone()}</td>
+            <td class="mono">{route}</td>
+            <td class="hint">{details.join(" · ")}</td>
+        </tr>
     }
 }

@@ -46,6 +46,8 @@ pub struct Inner {
     /// first post yet, so a double click on a plain form (which a page without JavaScript
     /// cannot prevent) reaches Nova once (`super::service_changes::claim_form`).
     pub sent_forms: TtlCache<bool>,
+    /// The drain database and this server's runner, set once at startup.
+    pub drains: std::sync::OnceLock<super::drains::DrainService>,
 }
 
 impl std::ops::Deref for Backend {
@@ -69,6 +71,7 @@ impl Backend {
                 super::live_watch::stall_window_from_env(),
             ),
             sent_forms: TtlCache::new(std::time::Duration::from_secs(600)),
+            drains: std::sync::OnceLock::new(),
         }))
     }
 }

@@ -15,6 +15,16 @@ use crate::{
 /// Pages of this many servers; a hypervisor holds far fewer.
 const PAGE: u32 = 500;
 
+/// A plan from Nova's state now, with the options it was made with.
+pub struct Planned {
+    pub plan: drain::plan::Plan,
+    pub options: DrainOptions,
+    /// What was wrong with the options asked for (the plan then used the defaults).
+    pub option_error: Option<String>,
+    pub hosts: Vec<HostCapacity>,
+    pub bare_metal: bool,
+}
+
 pub async fn plan_view(
     backend: &Backend,
     session: &Session,
@@ -22,6 +32,17 @@ pub async fn plan_view(
     host: &str,
     fields: &[(String, String)],
 ) -> Result<DrainPlanView, AppError> {
+    let planned = make_plan(backend, session, compute, host, fields).await?;
+    Ok(view_of(host, planned))
+}
+
+pub async fn make_plan(
+    backend: &Backend,
+    session: &Session,
+    compute: &Compute,
+    host: &str,
+    fields: &[(String, String)],
+) -> Result<Planned, AppError> {
     let every_host = HostFilter::default();
     let (overview, groups) = tokio::join!(
         super::compute_hosts::overview(backend, session, compute, &every_host),
@@ -90,6 +111,23 @@ pub async fn plan_view(
         .await
         .map_err(|e| upstream_error(e, "list the instances on the host"))?;
     let p = plan(host, bare_metal, &servers, &groups, &hosts, &options);
+    Ok(Planned {
+        plan: p,
+        options,
+        option_error,
+        hosts,
+        bare_metal,
+    })
+}
+
+fn view_of(host: &str, planned: Planned) -> DrainPlanView {
+    let Planned {
+        plan: p,
+        options,
+        option_error,
+        hosts,
+        ..
+    } = planned;
     let rows = p
         .instances
         .iter()
@@ -118,7 +156,7 @@ pub async fn plan_view(
         .map(|h| h.host.clone())
         .collect();
     candidates.sort();
-    Ok(DrainPlanView {
+    DrainPlanView {
         host: host.to_string(),
         rows,
         live: p.counts.live,
@@ -136,5 +174,5 @@ pub async fn plan_view(
         auto_confirm: options.auto_confirm,
         candidates,
         option_error,
-    })
+    }
 }

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod cache;
 pub mod compute_hosts;
 pub mod drain_plan;
+pub mod drains;
 pub mod failures;
 pub mod filters;
 pub mod guard;

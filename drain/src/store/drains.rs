@@ -35,7 +35,7 @@ impl Store {
                     .map_err(|_| StoreError::Invalid("too many items".into()))?;
                 sqlx::query(
                     "INSERT INTO drain_items (drain_id, instance_id, position, name, \
-                     origin_host, planned_move, state) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     origin_host, planned_move, state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(id.to_string())
                 .bind(&item.instance_id)
@@ -44,6 +44,7 @@ impl Store {
                 .bind(&item.origin_host)
                 .bind(&item.planned_move)
                 .bind(&item.state)
+                .bind(&item.detail)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -171,6 +172,31 @@ impl Store {
         }
         self.append_event(&mut tx, id, "state", &format!("{state}: {message}"))
             .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the drain's options (the window may change while it runs), with a timeline line.
+    pub async fn set_options(
+        &self,
+        id: Uuid,
+        options: &serde_json::Value,
+        message: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "UPDATE drains SET options = $2, updated_at = {} WHERE id = $1",
+            self.dialect.now()
+        );
+        let done = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(to_json(options)?)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::DrainNotFound(id));
+        }
+        self.append_event(&mut tx, id, "options", message).await?;
         tx.commit().await?;
         Ok(())
     }

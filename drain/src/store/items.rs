@@ -37,6 +37,7 @@ impl Store {
             }
         };
         set("state", update.state.is_some());
+        set("planned_move", update.planned_move.is_some());
         set("destination", update.destination.is_some());
         set("migration_id", update.migration_id.is_some());
         set("migration_uuid", update.migration_uuid.is_some());
@@ -62,6 +63,9 @@ impl Store {
         };
         let mut query = sqlx::query(&sql).bind(id.to_string()).bind(instance_id);
         if let Some(v) = update.state {
+            query = query.bind(v);
+        }
+        if let Some(v) = update.planned_move {
             query = query.bind(v);
         }
         if let Some(v) = update.destination {

@@ -102,6 +102,8 @@ pub struct NewItem {
     pub origin_host: String,
     pub planned_move: String,
     pub state: String,
+    /// Why it is skipped, from the plan.
+    pub detail: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -148,6 +150,8 @@ pub struct Item {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ItemUpdate {
     pub state: Option<String>,
+    /// The kind of move, when it changes (a live move falling back to cold, or moving back).
+    pub planned_move: Option<String>,
     pub destination: Option<String>,
     pub migration_id: Option<i64>,
     pub migration_uuid: Option<String>,

@@ -440,6 +440,19 @@ impl Compute {
             .await?;
         Ok(reply.json::<One>()?.server)
     }
+
+    /// `DELETE /servers/{id}` (204; Nova deletes it asynchronously).
+    pub async fn delete_server(&self, id: &str) -> Result<(), Error> {
+        self.call(
+            Method::DELETE,
+            &format!("/servers/{}", enc(id)),
+            self.version_for(versions::SERVER_SHOW),
+            None,
+            format!("delete server {id}"),
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use tower::ServiceExt;
 pub struct Harness {
     pub app: Router,
     pub cloud: RunningCloud,
+    /// The drain database (SQLite, this harness's own) and a runner the test ticks itself.
+    pub drains: app::server::drains::DrainService,
     _one_at_a_time: MutexGuard<'static, ()>,
 }
 
@@ -44,10 +46,19 @@ pub async fn harness() -> Harness {
     std::env::set_var("FERRY_DATA_DIR", &data);
     let settings = server::startup::embedded_settings(cloud.auth_url());
     let backend = server::startup::backend_for(&settings, false).unwrap();
+    static DATABASES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = DATABASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::fs::create_dir_all(&data).unwrap();
+    let db = data.join(format!("drains-{n}.db"));
+    let _ = std::fs::remove_file(&db);
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let drains = server::startup::drains_at(&backend, &url).await.unwrap();
+    let _ = backend.drains.set(drains.clone());
     let options = LeptosOptions::builder().output_name("ferry").build();
     Harness {
         app: server::router(options, backend),
         cloud,
+        drains,
         _one_at_a_time: one_at_a_time,
     }
 }
