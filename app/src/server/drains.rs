@@ -44,7 +44,10 @@ pub fn service(backend: &Backend) -> Result<&DrainService, AppError> {
 
 pub fn store_error(e: StoreError) -> AppError {
     match e {
-        StoreError::HostAlreadyDraining { .. } => AppError::Conflict(e.to_string()),
+        StoreError::HostAlreadyDraining { drain_id, started_by } => AppError::Conflict(format!(
+            "Refused: this host is being drained already (drain {}, started by {started_by}); one drain of a host at a time. Nothing was changed.",
+            &drain_id.to_string()[..8]
+        )),
         StoreError::Invalid(m) => AppError::BadRequest(m),
         StoreError::DrainNotFound(_) | StoreError::ItemNotFound { .. } => {
             AppError::BadRequest("Ferry has no such drain.".into())
@@ -251,7 +254,7 @@ pub async fn give_credential(
             "ferry-drain-{}-{}-{}",
             drain.host,
             &id[..8],
-            Utc::now().format("%Y%m%d%H%M%S")
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
         ),
         description: Some(format!(
             "Ferry's drain of {} started by {}; deleted or left to expire when it ends",

@@ -29,6 +29,12 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 // runtime), so blocking them is the point and nothing in this runtime waits for the lock.
 #[allow(clippy::await_holding_lock)]
 pub async fn harness() -> Harness {
+    harness_on(None).await
+}
+
+/// The harness with its drains in the database at `url` (else its own SQLite file).
+#[allow(clippy::await_holding_lock)]
+pub async fn harness_on(database: Option<String>) -> Harness {
     // A test that failed poisons the lock; the next one runs anyway.
     let one_at_a_time = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -51,7 +57,7 @@ pub async fn harness() -> Harness {
     std::fs::create_dir_all(&data).unwrap();
     let db = data.join(format!("drains-{n}.db"));
     let _ = std::fs::remove_file(&db);
-    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let url = database.unwrap_or_else(|| format!("sqlite://{}?mode=rwc", db.display()));
     let drains = server::startup::drains_at(&backend, &url).await.unwrap();
     let _ = backend.drains.set(drains.clone());
     let options = LeptosOptions::builder().output_name("ferry").build();
