@@ -144,11 +144,25 @@ pub struct ComputeHostRow {
     pub instances: Option<u64>,
     pub incoming: Vec<HostMigration>,
     pub outgoing: Vec<HostMigration>,
+    /// The host's latest drain, from Ferry's drain database.
+    pub drain: Option<HostDrain>,
+}
+
+/// A drain as the hosts list shows it: its state and how far it got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostDrain {
+    /// The drain state (`running`, `done`…).
+    pub state: String,
+    /// "Draining: 3 of 7 moved", "Done — empty, ready for maintenance".
+    pub words: String,
+    pub active: bool,
 }
 
 impl ComputeHostRow {
+    /// Something on it moves: a migration, or a drain under way.
     pub fn moving(&self) -> bool {
         self.incoming.iter().chain(&self.outgoing).any(|m| m.moving)
+            || self.drain.as_ref().is_some_and(|d| d.active)
     }
 }
 
@@ -252,6 +266,7 @@ mod tests {
             instances: None,
             incoming: Vec::new(),
             outgoing: Vec::new(),
+            drain: None,
         }
     }
 

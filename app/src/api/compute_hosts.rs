@@ -29,7 +29,9 @@ pub async fn compute_hosts(filter: HostFilter) -> Result<HostsPage, AppError> {
     let compute = Compute::connect(&backend.transport, &session.compute_url, &session.token)
         .await
         .map_err(|e| upstream_error(e, "reach the Compute service"))?;
-    overview(&backend, &session, &compute, &filter).await
+    let mut page = overview(&backend, &session, &compute, &filter).await?;
+    crate::server::drains::mark_hosts(&backend, &mut page.rows).await;
+    Ok(page)
 }
 
 /// `PUT /os-services/{service_id}` `{"status": "disabled", "disabled_reason": …}`: the

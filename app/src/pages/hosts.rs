@@ -102,6 +102,7 @@ fn Hosts(filter: HostFilter, page: HostsPage, confirm: String) -> impl IntoView 
                         <th scope="col">"Instances"</th>
                         <th scope="col">"Migrating in"</th>
                         <th scope="col">"Migrating out"</th>
+                        <th scope="col">"Drain"</th>
                         {can_update.then(|| view! { <th scope="col">"Actions"</th> })}
                     </tr>
                 </thead>
@@ -190,6 +191,14 @@ fn HostRow(
             </td>
             <td class="migrations-out">
                 <MigrationList list=r.outgoing.clone() arrow="to" />
+            </td>
+            <td class="drain" data-drain=r.drain.as_ref().map(|d| d.state.clone())>
+                {match r.drain.clone() {
+                    Some(d) => view! {
+                        <a href=format!("/admin/hosts/{}/drain", crate::model::encode_component(&r.host))>{d.words}</a>
+                    }.into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }}
             </td>
             {can_update
                 .then(|| {

@@ -181,6 +181,7 @@ fn host_row(
             .filter(|m| is(&m.source_compute))
             .map(|m| moving(m, m.dest_compute.as_ref()))
             .collect(),
+        drain: None,
     }
 }
 

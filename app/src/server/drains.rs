@@ -714,3 +714,55 @@ pub async fn job_view(svc: &DrainService, drain: &Drain) -> Result<DrainJobView,
             && totals.moved > 0,
     })
 }
+
+/// Each row's latest drain, in words. The drain database failing leaves the column empty
+/// rather than the page unusable (Nova's part of the page does not depend on it).
+pub async fn mark_hosts(backend: &Backend, rows: &mut [crate::hosts::ComputeHostRow]) {
+    let Ok(svc) = service(backend) else { return };
+    let latest = match svc.store.latest_drains().await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "drain database: the hosts page shows no drain states");
+            return;
+        }
+    };
+    for d in latest {
+        let Some(row) = rows.iter_mut().find(|r| r.host == d.host) else {
+            continue;
+        };
+        let words = match d.state {
+            DrainState::Done if drain_words_back(svc, &d).await => "Done — moved back".to_string(),
+            DrainState::Done => "Done — empty, ready for maintenance".to_string(),
+            s if s.is_active() => {
+                let items = svc.store.items(d.id).await.unwrap_or_default();
+                let moving: Vec<_> = items
+                    .iter()
+                    .filter(|i| i.planned_move != planned_move::SKIP)
+                    .collect();
+                let moved = moving
+                    .iter()
+                    .filter(|i| i.state == item_state::MOVED)
+                    .count();
+                format!(
+                    "{}: {moved} of {} moved",
+                    crate::drain_job::state_label(s.as_str()),
+                    moving.len()
+                )
+            }
+            s => crate::drain_job::state_label(s.as_str()).to_string(),
+        };
+        row.drain = Some(crate::hosts::HostDrain {
+            state: d.state.as_str().into(),
+            words,
+            active: d.state.is_active(),
+        });
+    }
+}
+
+async fn drain_words_back(svc: &DrainService, d: &Drain) -> bool {
+    svc.store
+        .items(d.id)
+        .await
+        .map(|items| items.iter().any(|i| planned_move::is_back(&i.planned_move)))
+        .unwrap_or(false)
+}

@@ -131,6 +131,16 @@ impl Store {
         found.iter().map(rows::drain).collect()
     }
 
+    /// Each host's latest drain (its last word on the host), whatever its state.
+    pub async fn latest_drains(&self) -> Result<Vec<Drain>> {
+        let sql = format!(
+            "SELECT {DRAIN_COLUMNS} FROM drains d WHERE created_at = \
+             (SELECT MAX(created_at) FROM drains d2 WHERE d2.host = d.host) ORDER BY host"
+        );
+        let found = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        found.iter().map(rows::drain).collect()
+    }
+
     async fn active_drain_of(&self, host: &str) -> Result<Option<Drain>> {
         let sql = format!(
             "SELECT {DRAIN_COLUMNS} FROM drains WHERE host = $1 AND state IN ({})",
