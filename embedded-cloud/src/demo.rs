@@ -123,12 +123,34 @@ const INSTANCES: &[Spec] = &[
     ),
     spec("batch-broken", "batch", "compute11", "m1.tiny", "error"),
     spec("bm-1", "batch", "ironic-conductor1", "bm.gold", "active"),
+    // compute1, the host worth draining, in every state a drain meets (after the others, so
+    // their ids stay what they were).
+    spec("web-paused-2", "web", "compute1", "m1.small", "paused"),
+    spec(
+        "etl-stopped-2",
+        "analytics",
+        "compute1",
+        "m1.small",
+        "stopped",
+    ),
+    spec("batch-broken-2", "batch", "compute1", "m1.tiny", "error"),
+    spec("batch-locked-1", "batch", "compute1", "m1.small", "active"),
+    grouped("worker-1", "batch", "compute1", "m1.small", "workers"),
+    grouped("worker-2", "batch", "compute1", "m1.small", "workers"),
+    spec(
+        "etl-resized-2",
+        "analytics",
+        "compute1",
+        "m1.small",
+        "resized",
+    ),
 ];
 
 /// (instance, source host) of the demo's cold migrations awaiting confirmation.
 const RESIZED_FROM: &[(&str, &str)] = &[
     ("web-resized-1", "compute3"),
     ("etl-resized-1", "compute10"),
+    ("etl-resized-2", "compute2"),
 ];
 
 pub fn build(total_instances: usize) -> State {
@@ -242,6 +264,18 @@ pub fn build(total_instances: usize) -> State {
         });
     }
 
+    // A soft anti-affinity group of the batch project, both members on compute1. Its id is
+    // fixed rather than drawn, so every other id of the demo stays what it was.
+    st.groups.push(ServerGroup {
+        uuid: "5e1f0a1c-0b5e-4d7a-9c3e-000000000001".into(),
+        name: "workers".into(),
+        policy: "soft-anti-affinity",
+        max_server_per_host: None,
+        members: Vec::new(),
+        project_id: project_id(&st, "batch"),
+        user_id: user_id(&st, "admin"),
+    });
+
     let image_ids: Vec<String> = st.images.iter().map(|i| i.id.clone()).collect();
     for (n, s) in INSTANCES.iter().enumerate() {
         let idx = n as u64 + 1;
@@ -263,6 +297,10 @@ pub fn build(total_instances: usize) -> State {
     if let Some(i) = st.instances.iter_mut().find(|i| i.name == "web-db-1") {
         i.locked = true;
         i.locked_reason = Some("DBA: do not move during the backup window".into());
+    }
+    if let Some(i) = st.instances.iter_mut().find(|i| i.name == "batch-locked-1") {
+        i.locked = true;
+        i.locked_reason = Some("Licence server: ask the batch team first".into());
     }
     for (name, source) in RESIZED_FROM {
         add_finished_cold_migration(&mut st, &mut rng, name, source, now);

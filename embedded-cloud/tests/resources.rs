@@ -86,14 +86,14 @@ async fn server_list_filters_and_scoping() {
         &h.get("/servers?all_tenants=1&status=PAUSED", &admin, "2.1")
             .await,
     );
-    assert_eq!(paused.len(), 2, "{paused:?}");
+    assert_eq!(paused.len(), 3, "{paused:?}");
     assert_eq!(
         names(
             &h.get("/servers?all_tenants=1&status=VERIFY_RESIZE", &admin, "2.1")
                 .await
         )
         .len(),
-        2
+        3
     );
     let project = h.show(&admin, &h.server_id(&admin, "batch-1").await).await["tenant_id"]
         .as_str()
@@ -108,9 +108,10 @@ async fn server_list_filters_and_scoping() {
         .await,
     );
     assert!(
-        batch
-            .iter()
-            .all(|n| n.starts_with("batch") || n.starts_with("bigmem") || n == "bm-1"),
+        batch.iter().all(|n| n.starts_with("batch")
+            || n.starts_with("bigmem")
+            || n.starts_with("worker")
+            || n == "bm-1"),
         "{batch:?}"
     );
     // availability_zone is a regex like name (not an exact filter in Nova's database): "az"
@@ -461,7 +462,7 @@ async fn migration_history_filters_and_paging() {
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(all.len(), 5, "two demo cold migrations + three live");
+    assert_eq!(all.len(), 6, "three demo cold migrations + three live");
     let created: Vec<&str> = all
         .iter()
         .filter_map(|m| m["created_at"].as_str())
@@ -483,7 +484,7 @@ async fn migration_history_filters_and_paging() {
     let rest = h
         .get(&format!("/os-migrations?marker={marker}"), &admin, "2.59")
         .await;
-    assert_eq!(rest.body["migrations"].as_array().unwrap().len(), 3);
+    assert_eq!(rest.body["migrations"].as_array().unwrap().len(), 4);
     let r = h.get("/os-migrations?marker=nope", &admin, "2.59").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = h

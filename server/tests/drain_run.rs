@@ -220,7 +220,10 @@ async fn a_drain_empties_the_host_within_its_window_and_moves_back() {
     assert_eq!(web1.state, "failed");
     assert_eq!(web1.attempts, 2, "retried once on another host");
     let last = timeline.last().unwrap();
-    assert!(last.contains("still on compute1: web-1"), "{last}");
+    assert!(
+        last.contains("still on compute1") && last.contains("web-1"),
+        "{last}"
+    );
     let (status, _, html) = send(&h.app, get("/admin/hosts/compute1/drain", Some(&admin))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -346,4 +349,70 @@ async fn a_restarted_server_resumes_the_drain_and_moves_nothing_twice() {
     let timeline = h.drains.store.events(d.id, 0).await.unwrap();
     assert!(timeline.iter().any(|e| e.message.contains("asked of Nova")));
     assert!(timeline.last().unwrap().message.contains("compute1"));
+}
+
+/// A host whose instances can all move ends "empty — ready for maintenance", checked against
+/// Nova's list; a host disabled already keeps its old reason in the drain's timeline.
+#[tokio::test]
+async fn a_host_whose_instances_all_move_ends_empty() {
+    let h = harness().await;
+    let admin = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let (status, text) = start(
+        &h,
+        &admin,
+        &[
+            ("host", "compute4"),
+            ("reason", "retire"),
+            ("parallel", "2"),
+            ("auto_confirm", "on"),
+        ],
+    )
+    .await;
+    assert!(
+        status.is_redirection() || status.is_success(),
+        "{status} {text}"
+    );
+    let d = run_until(&h, &h.drains.runner, "compute4", |_| false).await;
+    assert_eq!(d.state, DrainState::Done);
+    let events = h.drains.store.events(d.id, 0).await.unwrap();
+    let lines: Vec<&str> = events.iter().map(|e| e.message.as_str()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .contains("it was disabled already: “Scheduled maintenance: DIMM replacement”")),
+        "{lines:#?}"
+    );
+    assert!(lines
+        .last()
+        .unwrap()
+        .contains("compute4 is empty — ready for maintenance"));
+    let compute = admin_compute(&h).await;
+    let left = compute
+        .list_servers(&openstack_client::compute::ServerQuery {
+            all_tenants: true,
+            host: Some("compute4".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(left.servers.is_empty(), "Nova lists nothing on compute4");
+    let items = h.drains.store.items(d.id).await.unwrap();
+    let stopped = items.iter().find(|i| i.name == "batch-stopped-1").unwrap();
+    assert_eq!(
+        (stopped.planned_move.as_str(), stopped.state.as_str()),
+        ("cold", "moved")
+    );
+    let s = compute.get_server(&stopped.instance_id).await.unwrap();
+    assert_eq!(
+        s.status, "SHUTOFF",
+        "cold-migrated and confirmed, not left in Verify Resize"
+    );
+    let (_, _, html) = send(&h.app, get("/admin/hosts/compute4/drain", Some(&admin))).await;
+    assert!(
+        html.contains("compute4 is empty — ready for maintenance"),
+        "{html}"
+    );
 }

@@ -23,7 +23,7 @@ async fn the_migrations_page_filters_by_exact_host_type_and_status() {
     let (status, _, html) = send(&h.app, get("/admin/migrations", Some(&admin))).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let all = rows(&html);
-    assert_eq!(all.len(), 2, "the demo's two cold migrations: {html}");
+    assert_eq!(all.len(), 3, "the demo's three cold migrations: {html}");
     assert!(all
         .iter()
         .any(|r| r.contains("web-resized-1") && r.contains("compute3")));
@@ -32,7 +32,13 @@ async fn the_migrations_page_filters_by_exact_host_type_and_status() {
     let (status, _, html) =
         send(&h.app, get("/admin/migrations?host=compute1", Some(&admin))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(rows(&html).is_empty(), "{html}");
+    let found = rows(&html);
+    assert_eq!(
+        found.len(),
+        1,
+        "only etl-resized-2 (compute2 → compute1): {html}"
+    );
+    assert!(found[0].contains("etl-resized-2"));
     let (_, _, html) = send(
         &h.app,
         get("/admin/migrations?host=compute10", Some(&admin)),
@@ -56,7 +62,7 @@ async fn the_migrations_page_filters_by_exact_host_type_and_status() {
         ),
     )
     .await;
-    assert_eq!(rows(&html).len(), 2);
+    assert_eq!(rows(&html).len(), 3);
     let (_, _, html) = send(
         &h.app,
         get("/admin/migrations?before=2000-01-01T00:00", Some(&admin)),

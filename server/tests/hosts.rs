@@ -91,7 +91,7 @@ async fn the_page_lists_every_compute_host_with_exact_instance_counts() {
         c1.contains("href=\"/admin/instances?host=compute1\""),
         "{c1}"
     );
-    assert!(c1.contains(">7<"), "{c1}");
+    assert!(c1.contains(">14<"), "{c1}");
     let c10 = host_row(&html, "compute10").unwrap();
     assert!(c10.contains(">5<"), "{c10}");
     assert!(c10.contains("az2"), "{c10}");

@@ -1,0 +1,141 @@
+import { expect, Page, test } from "@playwright/test";
+import { actionRequests, adminToken } from "./cloud";
+import { loginAsAdmin } from "./helpers";
+
+// Drains compute1 from the hosts page, end to end, on the embedded cloud; then Enable and Move
+// back. It changes the cloud more than any other test, so playwright.config.ts runs it after
+// all of them (its own project), and Move back leaves compute1 as it found it.
+
+const CLOUD = process.env.FERRY_CLOUD_URL ?? "http://127.0.0.1:3374";
+const PARALLEL = 2;
+
+function hostRow(page: Page, host: string) {
+  return page.locator(`table.compute-hosts tbody tr[data-host="${host}"]`);
+}
+
+function planRow(page: Page, name: string) {
+  return page.locator("table.drain-plan tbody tr").filter({ has: page.getByRole("link", { name, exact: true }) });
+}
+
+function itemRow(page: Page, name: string) {
+  return page.locator("table.drain-items tbody tr").filter({ has: page.getByRole("link", { name, exact: true }) });
+}
+
+async function migrationsFrom(host: string): Promise<any[]> {
+  const token = await adminToken();
+  const r = await fetch(`${CLOUD}/compute/v2.1/os-migrations?source_compute=${host}`, {
+    headers: { "x-auth-token": token, "openstack-api-version": "compute 2.80" },
+  });
+  if (!r.ok) throw new Error(`os-migrations: ${r.status}`);
+  return (await r.json()).migrations;
+}
+
+async function serversOn(host: string): Promise<string[]> {
+  const token = await adminToken();
+  const r = await fetch(`${CLOUD}/compute/v2.1/servers/detail?all_tenants=1&host=${host}`, {
+    headers: { "x-auth-token": token, "openstack-api-version": "compute 2.80" },
+  });
+  return (await r.json()).servers.map((s: any) => s.name);
+}
+
+/** Reloads the drain page until its state is one of `states`. */
+async function waitForState(page: Page, states: string[], timeout = 150_000) {
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator(".drain-job").getAttribute("data-state");
+      },
+      { timeout, intervals: [1_000] },
+    )
+    .toMatch(new RegExp(`^(${states.join("|")})$`));
+}
+
+/** The most migrations of `ids` that were under way at one moment (from Nova's own records). */
+function mostAtOnce(migrations: any[]): number {
+  const edges: [number, number][] = [];
+  for (const m of migrations) {
+    edges.push([Date.parse(m.created_at + "Z"), 1], [Date.parse(m.updated_at + "Z"), -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, d] of edges) most = Math.max(most, (now += d));
+  return most;
+}
+
+test("drain compute1 from the hosts page, then Enable and Move back", async ({ page }) => {
+  test.setTimeout(360_000);
+  const startedAt = Date.now();
+  const ten = await serversOn("compute10");
+  await loginAsAdmin(page);
+  await page.goto("/admin/hosts");
+  await hostRow(page, "compute1").getByRole("link", { name: "Plan drain…" }).click();
+  await expect(page).toHaveURL(/\/admin\/hosts\/compute1\/drain$/);
+
+  // The plan, with what happens to each instance and why.
+  await expect(planRow(page, "web-paused-2")).toContainText("Live migrate");
+  await expect(planRow(page, "spark-1")).toContainText("Cold migrate, then confirm");
+  await expect(planRow(page, "etl-stopped-2")).toContainText("Cold migrate, then confirm");
+  await expect(planRow(page, "batch-broken-2")).toContainText("Skip");
+  await expect(planRow(page, "batch-locked-1")).toContainText(/Skip[\s\S]*locked/i);
+  await expect(planRow(page, "etl-resized-2")).toContainText(/Skip[\s\S]*Verify Resize/i);
+  await expect(planRow(page, "worker-1")).toContainText("workers (soft-anti-affinity)");
+  for (const other of await serversOn("compute10")) await expect(planRow(page, other)).toHaveCount(0);
+
+  await page.getByLabel(/Why \(required/).fill("Firmware update, OPS-1234");
+  await page.getByRole("button", { name: "Start draining compute1" }).click();
+  await expect(page.locator(".drain-job")).toBeVisible();
+  await expect(page.locator(".drain-job")).toContainText("Started by admin");
+
+  // The service went disabled, with the drain's reason, before anything moved.
+  const log = await actionRequests();
+  const disable = log.findIndex((r) => r.method === "PUT" && r.body?.disabled_reason?.includes("OPS-1234"));
+  expect(disable).toBeGreaterThanOrEqual(0);
+  expect(log[disable].body.disabled_reason).toMatch(/^Ferry drain [0-9a-f]{8} by admin: Firmware update, OPS-1234$/);
+  const firstMove = log.findIndex((r) => r.body?.["os-migrateLive"] || r.body?.migrate !== undefined);
+  expect(firstMove === -1 || firstMove > disable).toBe(true);
+
+  await waitForState(page, ["done", "failed"]);
+  const job = page.locator(".drain-job");
+  // web-1's anti-affinity group has a member on every other host, so Nova refuses it
+  // everywhere; the skipped ones stay. The drain says so instead of "done".
+  await expect(job).toContainText(/still on compute1/);
+  await expect(itemRow(page, "web-1")).toHaveAttribute("data-state", "failed");
+  await expect(itemRow(page, "batch-broken-2")).toHaveAttribute("data-state", "skipped");
+  await expect(itemRow(page, "batch-locked-1")).toContainText(/locked/i);
+  for (const moved of ["app-1", "etl-1", "batch-1", "batch-2", "web-paused-2", "spark-1", "etl-stopped-2", "worker-1", "worker-2"]) {
+    await expect(itemRow(page, moved)).toHaveAttribute("data-state", "moved");
+  }
+  // Shutoff instances were cold-migrated and confirmed: SHUTOFF on their new host, no Verify Resize.
+  const left = await serversOn("compute1");
+  expect(left).not.toContain("spark-1");
+  expect(left).not.toContain("etl-stopped-2");
+
+  // The window was never exceeded, and the two workers never moved together (Nova's records).
+  const ours = (await migrationsFrom("compute1")).filter((m) => Date.parse(m.created_at + "Z") >= startedAt - 5_000);
+  expect(ours.length).toBeGreaterThanOrEqual(9);
+  expect(mostAtOnce(ours)).toBeLessThanOrEqual(PARALLEL);
+  const names = new Map<string, string>();
+  for (const r of await page.locator("table.drain-items tbody tr").all()) {
+    names.set((await r.getAttribute("data-id"))!, (await r.locator("td.name").innerText()).trim());
+  }
+  const workers = ours.filter((m) => (names.get(m.instance_uuid) ?? "").startsWith("worker-"));
+  expect(workers.length).toBe(2);
+  expect(mostAtOnce(workers)).toBe(1);
+  // One migration request per attempt, none for compute10, whose instances did not move.
+  expect(await serversOn("compute10")).toEqual(ten);
+
+  // The hosts page shows it, and after maintenance: Enable, then Move back.
+  await page.goto("/admin/hosts");
+  await expect(hostRow(page, "compute1").locator("td.drain")).toContainText("Finished, not empty");
+  await hostRow(page, "compute1").getByRole("link", { name: "Enable…" }).click();
+  await hostRow(page, "compute1").getByRole("button", { name: /Enable compute1/ }).click();
+  await expect(hostRow(page, "compute1")).toHaveAttribute("data-status", "enabled");
+  await hostRow(page, "compute1").locator("td.drain a").click();
+  await page.getByRole("button", { name: "Move back" }).click();
+  await waitForState(page, ["done"]);
+  await expect(page.locator(".drain-job")).toContainText(/moved back: 9 of 9/);
+  const home = await serversOn("compute1");
+  for (const name of ["app-1", "spark-1", "worker-1", "worker-2", "web-paused-2"]) expect(home).toContain(name);
+});
