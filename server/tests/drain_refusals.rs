@@ -34,7 +34,8 @@ async fn bad_input_is_refused_in_words_and_nothing_starts() {
         .await
         .unwrap();
     let long = "x".repeat(256);
-    let cases: &[(&[(&str, &str)], StatusCode, &str)] = &[
+    type Case<'a> = (&'a [(&'a str, &'a str)], StatusCode, &'a str);
+    let cases: &[Case] = &[
         (
             &[("host", "compute1"), ("reason", "r"), ("parallel", "0")],
             StatusCode::BAD_REQUEST,
