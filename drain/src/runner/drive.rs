@@ -199,9 +199,9 @@ impl Runner {
                         .await?;
                     let line = match compute.confirm_resize(&item.instance_id).await {
                         Ok(a) => format!(
-                            "{}: in Verify Resize on {destination}; confirmed (request {})",
+                            "{}: in Verify Resize on {destination}; confirmed{}",
                             item.name,
-                            a.request_id.unwrap_or_else(|| "-".into())
+                            super::moves::request_words(a.request_id.as_deref())
                         ),
                         Err(e) => format!(
                             "{}: in Verify Resize on {destination}; Nova refused the confirmation: {}",

@@ -250,8 +250,9 @@ impl Runner {
                         drain.id,
                         "asked",
                         &format!(
-                            "{}: {what}{to} asked of Nova{again} (request {rid})",
-                            item.name
+                            "{}: {what}{to} asked of Nova{again}{}",
+                            item.name,
+                            request_words(Some(&rid))
                         ),
                     )
                     .await?;
@@ -418,4 +419,12 @@ fn not_movable(s: &Server, from: &str) -> Option<String> {
         return Some("waiting in Verify Resize for someone to confirm or revert it".into());
     }
     None
+}
+
+/// " (request req-…)" when Nova named the request, else nothing.
+pub fn request_words(id: Option<&str>) -> String {
+    match id.filter(|r| !r.is_empty() && *r != "-") {
+        Some(r) => format!(" (request {r})"),
+        None => String::new(),
+    }
 }

@@ -175,8 +175,23 @@ pub fn accepted() -> Response {
     StatusCode::ACCEPTED.into_response()
 }
 
-pub fn no_content() -> Response {
-    StatusCode::NO_CONTENT.into_response()
+/// A 202 naming the request as Nova does, with the id its instance action carries.
+pub fn accepted_as(request_id: &str) -> Response {
+    named(StatusCode::ACCEPTED, request_id)
+}
+
+/// The same for a 204 (confirmResize).
+pub fn no_content_as(request_id: &str) -> Response {
+    named(StatusCode::NO_CONTENT, request_id)
+}
+
+fn named(status: StatusCode, request_id: &str) -> Response {
+    let mut r = status.into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-openstack-request-id", v.clone());
+        r.headers_mut().insert("x-compute-request-id", v);
+    }
+    r
 }
 
 /// Slice `items` after `marker` (by `key`), up to `limit`; report whether a

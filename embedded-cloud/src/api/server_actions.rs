@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{Map, Value};
 
-use super::common::{accepted, invalid_body, no_content, py_repr, App};
+use super::common::{accepted_as, invalid_body, no_content_as, py_repr, App};
 use super::servers::visible_instance;
 use crate::clock;
 use crate::context::Ctx;
@@ -368,6 +368,7 @@ fn live_migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> Api
         .map_err(Fault::bad_request)?;
     }
     let request_id = st.record_action(&inst.uuid, "live-migration", &inst.project_id, &ctx.user_id);
+    let answer_id = request_id.clone();
     let block = args.block_migration.unwrap_or(false);
     let mid = new_migration(
         &mut st,
@@ -386,7 +387,7 @@ fn live_migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> Api
     }
     drop(st);
     live_migration::spawn(cloud.clone(), mid);
-    Ok(accepted())
+    Ok(accepted_as(&answer_id))
 }
 
 fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResult<Response> {
@@ -435,6 +436,7 @@ fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResul
         compute_host_exists(&st, h)?;
     }
     let request_id = st.record_action(&inst.uuid, "migrate", &inst.project_id, &ctx.user_id);
+    let answer_id = request_id.clone();
     st.start_event(&request_id, "conductor_migrate_server", "controller");
     st.start_event(&request_id, "cold_migrate", "controller");
     let mid = new_migration(
@@ -455,7 +457,7 @@ fn migrate(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, args: &Value) -> ApiResul
     }
     drop(st);
     cold_migration::spawn(cloud.clone(), mid);
-    Ok(accepted())
+    Ok(accepted_as(&answer_id))
 }
 
 /// The finished cold migration a confirm or revert acts on.
@@ -479,13 +481,14 @@ fn confirm_resize(cloud: &Cloud, ctx: &Ctx, id: &str) -> ApiResult<Response> {
     check_state(&inst, "confirmResize", &["resized"])?;
     let mid = finished_migration(&st, id)?;
     let request_id = st.record_action(&inst.uuid, "confirmResize", &inst.project_id, &ctx.user_id);
+    let answer_id = request_id.clone();
     if let Some(m) = st.migration_mut(mid) {
         m.status = "confirming";
         m.updated_at = clock::now();
     }
     drop(st);
     cold_migration::spawn_confirm(cloud.clone(), mid, request_id);
-    Ok(no_content())
+    Ok(no_content_as(&answer_id))
 }
 
 fn revert_resize(cloud: &Cloud, ctx: &Ctx, id: &str) -> ApiResult<Response> {
@@ -499,6 +502,7 @@ fn revert_resize(cloud: &Cloud, ctx: &Ctx, id: &str) -> ApiResult<Response> {
     check_state(&inst, "revertResize", &["resized"])?;
     let mid = finished_migration(&st, id)?;
     let request_id = st.record_action(&inst.uuid, "revertResize", &inst.project_id, &ctx.user_id);
+    let answer_id = request_id.clone();
     let now = clock::now();
     if let Some(m) = st.migration_mut(mid) {
         m.status = "reverting";
@@ -510,7 +514,7 @@ fn revert_resize(cloud: &Cloud, ctx: &Ctx, id: &str) -> ApiResult<Response> {
     }
     drop(st);
     cold_migration::spawn_revert(cloud.clone(), mid, request_id);
-    Ok(accepted())
+    Ok(accepted_as(&answer_id))
 }
 
 #[derive(Clone, Copy)]
@@ -583,6 +587,7 @@ fn power(cloud: &Cloud, ctx: &Ctx, id: &str, op: Power) -> ApiResult<Response> {
     check_lock(ctx, &inst)?;
     check_state(&inst, action, states)?;
     let request_id = st.record_action(&inst.uuid, action, &inst.project_id, &ctx.user_id);
+    let answer_id = request_id.clone();
     if let Some(i) = st.instance_mut(id) {
         i.task_state = Some(task);
         i.updated = clock::now();
@@ -605,7 +610,7 @@ fn power(cloud: &Cloud, ctx: &Ctx, id: &str, op: Power) -> ApiResult<Response> {
         };
         st.event(&request_id, event, &host, None);
     });
-    Ok(accepted())
+    Ok(accepted_as(&answer_id))
 }
 
 fn lock(
@@ -652,11 +657,12 @@ fn lock(
         },
     )?;
     let request_id = st.record_action(&inst.uuid, action, &inst.project_id, &ctx.user_id);
+    let answer_id = request_id.clone();
     let _ = request_id;
     if let Some(i) = st.instance_mut(id) {
         i.locked = locking;
         i.locked_reason = if locking { reason } else { None };
         i.updated = clock::now();
     }
-    Ok(accepted())
+    Ok(accepted_as(&answer_id))
 }
