@@ -111,13 +111,28 @@ impl Runner {
         let candidates: Vec<String> = match &options.drain.destinations {
             Destinations::Hosts(hosts) => hosts.clone(),
             Destinations::Scheduler if !retry => return Ok(None),
-            Destinations::Scheduler => compute
-                .list_services(Some("nova-compute"))
-                .await?
-                .into_iter()
-                .filter(|s| s.is_enabled() && s.is_up())
-                .map(|s| s.host)
-                .collect(),
+            Destinations::Scheduler => {
+                // Ironic's nova-compute services are enabled and up too, but no migration
+                // can land on a bare-metal node.
+                let bare_metal: Vec<String> = compute
+                    .list_hypervisors()
+                    .await?
+                    .iter()
+                    .filter(|h| {
+                        h.hypervisor_type
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case("ironic"))
+                    })
+                    .filter_map(|h| h.service_host().map(str::to_string))
+                    .collect();
+                compute
+                    .list_services(Some("nova-compute"))
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.is_enabled() && s.is_up() && !bare_metal.contains(&s.host))
+                    .map(|s| s.host)
+                    .collect()
+            }
         };
         let mut usable: Vec<&String> = candidates
             .iter()
