@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
@@ -59,21 +58,6 @@ async fn run_until(
     }
     panic!("the drain did not end in 60 s");
 }
-
-/// Migration requests per instance in the cloud's request log.
-fn moves_per_instance(h: &Harness) -> HashMap<String, usize> {
-    let mut n = HashMap::new();
-    for r in h.cloud.cloud().requests() {
-        let is_move = r.body.get("os-migrateLive").is_some() || r.body.get("migrate").is_some();
-        if r.method == "POST" && is_move && r.status == 202 {
-            let mut parts = r.path.split('/').skip_while(|p| *p != "servers").skip(1);
-            let id = parts.next().unwrap_or_default().to_string();
-            *n.entry(id).or_default() += 1;
-        }
-    }
-    n
-}
-
 async fn control(
     h: &Harness,
     cookie: &str,
@@ -201,7 +185,7 @@ async fn a_drain_empties_the_host_within_its_window_and_moves_back() {
     // One request per attempt: one for each moved instance, two for the one retried.
     for i in &items {
         let n = moves.get(&i.instance_id).copied().unwrap_or(0);
-        assert_eq!(n as i64, i.attempts, "{}: {n} migration requests", i.name);
+        assert_eq!(n, i.attempts, "{}: {n} migration requests", i.name);
     }
     assert_eq!(moves.len(), items.iter().filter(|i| i.attempts > 0).count());
     for i in items.iter().filter(|i| i.state == "moved") {
@@ -340,7 +324,7 @@ async fn a_restarted_server_resumes_the_drain_and_moves_nothing_twice() {
     for i in &items {
         let n = moves.get(&i.instance_id).copied().unwrap_or(0);
         assert_eq!(
-            n as i64, i.attempts,
+            n, i.attempts,
             "{}: {n} requests for {} attempts",
             i.name, i.attempts
         );

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
@@ -44,20 +43,6 @@ fn runner(h: &Harness, owner: &str) -> std::sync::Arc<Runner> {
         },
     )
 }
-
-fn moves_per_instance(h: &Harness) -> HashMap<String, i64> {
-    let mut n = HashMap::new();
-    for r in h.cloud.cloud().requests() {
-        let is_move = r.body.get("os-migrateLive").is_some() || r.body.get("migrate").is_some();
-        if r.method == "POST" && is_move && r.status == 202 {
-            let mut parts = r.path.split('/').skip_while(|p| *p != "servers").skip(1);
-            *n.entry(parts.next().unwrap_or_default().to_string())
-                .or_default() += 1;
-        }
-    }
-    n
-}
-
 #[tokio::test]
 async fn another_server_takes_over_a_drain_whose_driver_died() {
     let pg = postgres_schema().await;

@@ -144,3 +144,17 @@ pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     }
     req.body(Body::empty()).unwrap()
 }
+
+/// Migration requests (live and cold) Nova accepted, per instance id, from the cloud's log.
+pub fn moves_per_instance(h: &Harness) -> std::collections::HashMap<String, i64> {
+    let mut n = std::collections::HashMap::new();
+    for r in h.cloud.cloud().requests() {
+        let is_move = r.body.get("os-migrateLive").is_some() || r.body.get("migrate").is_some();
+        if r.method == "POST" && is_move && r.status == 202 {
+            let mut parts = r.path.split('/').skip_while(|p| *p != "servers").skip(1);
+            *n.entry(parts.next().unwrap_or_default().to_string())
+                .or_default() += 1;
+        }
+    }
+    n
+}
