@@ -58,6 +58,9 @@ pub struct JobItem {
     pub request_id: Option<String>,
     /// Seconds from asking Nova to the instance settling on its new host.
     pub seconds: Option<i64>,
+    /// A live move under way: its phase and memory copied, as the instance list shows it.
+    #[serde(default)]
+    pub progress: Option<crate::history::TaskProgress>,
 }
 
 /// The drain page: a drain of the host (the active one, else the latest), and the plan when

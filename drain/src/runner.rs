@@ -78,6 +78,24 @@ pub mod planned_move {
     }
 }
 
+/// A planned instance as the drain's record keeps it: waiting, or skipped with the plan's reason.
+pub fn new_item(host: &str, i: &crate::plan::PlannedInstance) -> crate::store::NewItem {
+    use crate::plan::Move;
+    let (planned, state, detail) = match &i.move_ {
+        Move::Live => (planned_move::LIVE, item_state::WAITING, None),
+        Move::ColdThenConfirm => (planned_move::COLD, item_state::WAITING, None),
+        Move::Skip(why) => (planned_move::SKIP, item_state::SKIPPED, Some(why.clone())),
+    };
+    crate::store::NewItem {
+        instance_id: i.id.clone(),
+        name: i.name.clone(),
+        origin_host: host.to_string(),
+        planned_move: planned.into(),
+        state: state.into(),
+        detail,
+    }
+}
+
 pub struct Runner {
     store: Store,
     config: RunnerConfig,

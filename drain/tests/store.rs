@@ -101,6 +101,7 @@ both!(
     expired_lease_lets_another_take_over,
     concurrent_claims_from_two_servers_never_both_win,
     credential_round_trip,
+    items_added_later_go_after_the_others,
 );
 
 fn alice() -> StartedBy {
@@ -417,6 +418,63 @@ async fn timeline_keeps_order(db: &Db) {
     assert!(matches!(
         store
             .set_state(Uuid::new_v4(), DrainState::Done, "nobody")
+            .await,
+        Err(StoreError::DrainNotFound(_))
+    ));
+}
+
+/// Instances that came to the host while the drain ran: added after the plan's, with the plan
+/// replaced and a timeline line, all at once.
+async fn items_added_later_go_after_the_others(db: &Db) {
+    let store = db.store().await;
+    let drain = store
+        .create_drain(new_drain("cmp-1", DrainState::Running, &["i-1", "i-2"]))
+        .await
+        .unwrap();
+    let late = NewItem {
+        instance_id: "i-9".into(),
+        name: "vm-late".into(),
+        origin_host: "cmp-1".into(),
+        planned_move: "skip".into(),
+        state: "skipped".into(),
+        detail: Some("locked".into()),
+    };
+    store
+        .add_items(
+            drain.id,
+            &json!({"moves": ["i-1", "i-2", "i-9"]}),
+            std::slice::from_ref(&late),
+            "1 instance(s) came to cmp-1 during the drain",
+        )
+        .await
+        .unwrap();
+    let items = store.items(drain.id).await.unwrap();
+    let order: Vec<(&str, i64)> = items
+        .iter()
+        .map(|i| (i.instance_id.as_str(), i.position))
+        .collect();
+    assert_eq!(order, [("i-1", 0), ("i-2", 1), ("i-9", 2)]);
+    assert_eq!(items[2].detail.as_deref(), Some("locked"));
+    let d = store.drain(drain.id).await.unwrap().unwrap();
+    assert_eq!(d.plan, json!({"moves": ["i-1", "i-2", "i-9"]}));
+    let last = store.events(drain.id, 0).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.message.as_str()),
+        ("arrived", "1 instance(s) came to cmp-1 during the drain")
+    );
+    // The same instance twice is refused by the key, and nothing of that call stays.
+    let again = store
+        .add_items(drain.id, &json!({"moves": []}), &[late], "again")
+        .await;
+    assert!(again.is_err());
+    assert_eq!(store.items(drain.id).await.unwrap().len(), 3);
+    assert_eq!(
+        store.drain(drain.id).await.unwrap().unwrap().plan,
+        json!({"moves": ["i-1", "i-2", "i-9"]})
+    );
+    assert!(matches!(
+        store
+            .add_items(Uuid::new_v4(), &json!({}), &[], "nobody")
             .await,
         Err(StoreError::DrainNotFound(_))
     ));

@@ -193,13 +193,12 @@ impl Cloud {
         clock::Pace::new(self.speed())
     }
 
-    /// The current speed factor (see [`CloudConfig::speed`]).
-    /// Requests received so far, all services together (as `GET /_cloud/stats` counts them).
     /// Every server action and service change received, oldest first (as `/_cloud/requests`).
     pub fn requests(&self) -> Vec<model::RecordedRequest> {
         self.lock().requests.clone()
     }
 
+    /// Requests received so far, all services together (as `GET /_cloud/stats` counts them).
     pub fn request_count(&self) -> u64 {
         let snapshot = self.inner.counts.snapshot();
         snapshot
@@ -208,6 +207,7 @@ impl Cloud {
             .unwrap_or_default()
     }
 
+    /// The current speed factor (see [`CloudConfig::speed`]).
     pub fn speed(&self) -> f64 {
         f64::from_bits(self.inner.speed.load(std::sync::atomic::Ordering::Relaxed))
     }

@@ -79,7 +79,7 @@ test("drain compute1 from the hosts page, then Enable and Move back", async ({ p
   await expect(planRow(page, "web-paused-2")).toContainText("Live migrate");
   await expect(planRow(page, "etl-stopped-2")).toContainText("Cold migrate, then confirm");
   await expect(planRow(page, "batch-broken-2")).toContainText("Skip");
-  await expect(planRow(page, "batch-locked-1")).toContainText(/Skip[\s\S]*locked/i);
+  await expect(planRow(page, "batch-locked-1")).toContainText(/Skip[\s\S]*locked \(Licence server: ask the batch team first\)/);
   await expect(planRow(page, "etl-resized-2")).toContainText(/Skip[\s\S]*Verify Resize/i);
   await expect(planRow(page, "worker-1")).toContainText("workers (soft-anti-affinity)");
   for (const other of await serversOn("compute10")) await expect(planRow(page, other)).toHaveCount(0);

@@ -170,7 +170,7 @@ async fn cloud() -> RunningCloud {
     // Slow enough that several moves are under way when a Ferry is killed.
     embedded_cloud::start(
         CloudConfig {
-            speed: 20.0,
+            speed: 10.0,
             ..CloudConfig::default()
         },
         listener,
@@ -313,6 +313,30 @@ async fn a_ferry_killed_mid_drain_resumes_it_when_started_again() {
     let (status, page) = second.page(&cookie, "/admin/hosts/compute1/drain").await;
     assert_eq!(status, 200, "the session survived the restart: {page}");
     assert!(page.contains("restart test, OPS-7"), "{page}");
+    // While it runs, the page shows the live moves' progress, read from Nova.
+    let mut progress_seen = false;
+    for _ in 0..300 {
+        let (_, page) = second.page(&cookie, "/admin/hosts/compute1/drain").await;
+        if page.contains("class=\"task-progress") {
+            progress_seen = true;
+            break;
+        }
+        if !store
+            .drain(drain.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .is_active()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        progress_seen,
+        "no live-migration progress on the drain page"
+    );
     let d = until_ended(&store, &drain, &second).await;
     let items = store.items(d.id).await.unwrap();
     one_request_per_attempt(&cloud, &items);

@@ -203,6 +203,12 @@ async fn a_drain_empties_the_host_within_its_window_and_moves_back() {
     let web1 = items.iter().find(|i| i.name == "web-1").unwrap();
     assert_eq!(web1.state, "failed");
     assert_eq!(web1.attempts, 2, "retried once on another host");
+    // Why, in Nova's words from the attempt's instance action, with the group named.
+    let why = web1.detail.as_deref().unwrap_or_default();
+    assert!(
+        why.contains("No valid host was found") && why.contains("anti-affinity group “web”"),
+        "{why}"
+    );
     let last = timeline.last().unwrap();
     assert!(
         last.contains("still on compute1") && last.contains("web-1"),
@@ -398,5 +404,131 @@ async fn a_host_whose_instances_all_move_ends_empty() {
     assert!(
         html.contains("compute4 is empty — ready for maintenance"),
         "{html}"
+    );
+}
+
+/// An instance put on the host while the drain runs (another admin forces a live migration
+/// there, which skips the scheduler and so the disabled service) is planned and moved like the
+/// others, and the drain still ends only when Nova lists nothing on the host.
+#[tokio::test]
+async fn an_instance_that_arrives_during_the_drain_is_planned_and_moved() {
+    use openstack_client::identity::{issue_token, Credentials};
+    let h = harness().await;
+    let admin = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    h.cloud.cloud().set_speed(20.0);
+    let (status, text) = start(
+        &h,
+        &admin,
+        &[
+            ("host", "compute4"),
+            ("reason", "arrivals"),
+            ("parallel", "1"),
+            ("auto_confirm", "on"),
+        ],
+    )
+    .await;
+    assert!(
+        status.is_redirection() || status.is_success(),
+        "{status} {text}"
+    );
+    let runner = &h.drains.runner;
+    let mid = run_until(&h, runner, "compute4", |items| {
+        items
+            .iter()
+            .any(|i| drain::runner::item_state::in_flight(&i.state))
+    })
+    .await;
+    assert!(mid.state.is_active());
+
+    // Behind Ferry's back: etl-2 (compute2) forced onto compute4, as Nova allows below 2.68.
+    let compute = admin_compute(&h).await;
+    let etl2 = compute
+        .list_servers(&openstack_client::compute::ServerQuery {
+            all_tenants: true,
+            name: Some("^etl-2$".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .servers
+        .remove(0);
+    let t =
+        openstack_client::Transport::new(&openstack_client::TransportConfig::default()).unwrap();
+    let token = issue_token(
+        &t,
+        &h.cloud.auth_url(),
+        &Credentials::Password {
+            user: "admin".into(),
+            user_domain: "Default".into(),
+            password: "ferry-admin".into(),
+            project: "admin".into(),
+            project_domain: "Default".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let url = token.catalog.endpoint("compute", "public", None).unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{url}/servers/{}/action", etl2.id))
+        .header("x-auth-token", &token.value)
+        .header("openstack-api-version", "compute 2.30")
+        .json(&serde_json::json!({"os-migrateLive": {
+            "host": "compute4", "block_migration": "auto", "force": true
+        }}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap_or_default());
+    for _ in 0..200 {
+        let s = compute.get_server(&etl2.id).await.unwrap();
+        if s.host.as_deref() == Some("compute4") && s.task_state.is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        compute.get_server(&etl2.id).await.unwrap().host.as_deref(),
+        Some("compute4"),
+        "etl-2 arrived"
+    );
+
+    h.cloud.cloud().set_speed(1000.0);
+    let d = run_until(&h, runner, "compute4", |_| false).await;
+    let timeline: Vec<String> = h
+        .drains
+        .store
+        .events(d.id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(d.state, DrainState::Done, "{timeline:#?}");
+    assert!(
+        timeline
+            .iter()
+            .any(|m| m.contains("came to compute4 during the drain")
+                && m.contains("etl-2 (live migrate)")),
+        "{timeline:#?}"
+    );
+    let items = h.drains.store.items(d.id).await.unwrap();
+    let arrived = items
+        .iter()
+        .find(|i| i.name == "etl-2")
+        .expect("etl-2 added");
+    assert_eq!(arrived.state, "moved");
+    assert_eq!(
+        arrived.position,
+        items.len() as i64 - 1,
+        "added after the others"
+    );
+    let s = compute.get_server(&etl2.id).await.unwrap();
+    assert_ne!(s.host.as_deref(), Some("compute4"));
+    assert_eq!(
+        moves_per_instance(&h)[&etl2.id],
+        2,
+        "the forced move and the drain's"
     );
 }

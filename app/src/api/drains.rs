@@ -22,7 +22,11 @@ pub async fn drain_page(
     }
     let svc = drains::service(&backend)?;
     let job = match drains::drain_of_host(svc, &host).await? {
-        Some(d) => Some(drains::job_view(svc, &d).await?),
+        Some(d) => {
+            let mut job = drains::job_view(svc, &d).await?;
+            drains::attach_progress(&backend, &session, &compute, &mut job).await;
+            Some(job)
+        }
         None => None,
     };
     let plan = if job.as_ref().is_some_and(|j| j.active) {

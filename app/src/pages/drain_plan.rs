@@ -264,7 +264,10 @@ fn Job(j: DrainJobView) -> impl IntoView {
             <p class="state-words">{j.state_words.clone()}</p>
             {j.needs_login.clone().map(|w| view! { <p class="flag" role="alert">{w}</p> })}
             <p>{format!("Started by {} at {}: “{}”", j.started_by, j.started_at, j.reason)}</p>
-            <p class="hint">{j.options_words.clone()}{j.driver.clone().map(|d| format!(" Driven by {d}."))}</p>
+            <p class="hint">
+                {(!j.options_words.is_empty()).then(|| format!("{}.", j.options_words))}
+                {j.driver.clone().map(|d| format!(" Driven by {d}."))}
+            </p>
             <p class="totals">{totals}</p>
             <div class="actions">
                 {j.can_pause.then(|| control("pause", "Pause", false))}
@@ -329,7 +332,10 @@ fn JobRow(i: JobItem) -> impl IntoView {
         <tr data-id=i.id.clone() data-state=i.state.clone()>
             <td class="name"><a href=format!("/admin/instances/{}", i.id)>{i.name.clone()}</a></td>
             <td>{i.action.clone()}</td>
-            <td class="item-state">{i.state.clone()}</td>
+            <td class="item-state">
+                {i.state.clone()}
+                {i.progress.clone().map(crate::components::instance_table::task_progress)}
+            </td>
             <td class="mono">{route}</td>
             <td class="hint">{details.join(" · ")}</td>
         </tr>

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use drain::{
-    plan::{Destinations, DrainOptions, Move},
+    plan::{Destinations, DrainOptions},
     runner::{item_state, planned_move, JobOptions, Runner, SecretBox, TOKEN_CREDENTIAL},
-    store::{Drain, DrainState, ItemUpdate, NewDrain, NewItem, StartedBy, Store, StoreError},
+    store::{Drain, DrainState, ItemUpdate, NewDrain, StartedBy, Store, StoreError},
 };
 use openstack_client::{
     compute::{Compute, ServiceUpdate},
@@ -131,26 +131,7 @@ pub async fn start(
     let items = p
         .instances
         .iter()
-        .map(|i| NewItem {
-            instance_id: i.id.clone(),
-            name: i.name.clone(),
-            origin_host: host.to_string(),
-            planned_move: match &i.move_ {
-                Move::Live => planned_move::LIVE,
-                Move::ColdThenConfirm => planned_move::COLD,
-                Move::Skip(_) => planned_move::SKIP,
-            }
-            .into(),
-            state: match &i.move_ {
-                Move::Skip(_) => item_state::SKIPPED,
-                _ => item_state::WAITING,
-            }
-            .into(),
-            detail: match &i.move_ {
-                Move::Skip(why) => Some(why.clone()),
-                _ => None,
-            },
-        })
+        .map(|i| drain::runner::new_item(host, i))
         .collect();
     let job = JobOptions {
         drain: options,
@@ -690,6 +671,7 @@ pub async fn job_view(svc: &DrainService, drain: &Drain) -> Result<DrainJobView,
                     }
                     _ => None,
                 },
+                progress: None,
             })
             .collect(),
         events: events
@@ -713,6 +695,30 @@ pub async fn job_view(svc: &DrainService, drain: &Drain) -> Result<DrainJobView,
             && !back
             && totals.moved > 0,
     })
+}
+
+/// Live-migration progress for the drain's live moves under way (at most the window, so the
+/// cost of watching a drain follows its window, not the instances already done).
+pub async fn attach_progress(
+    backend: &Backend,
+    session: &super::session::Session,
+    compute: &openstack_client::compute::Compute,
+    job: &mut DrainJobView,
+) {
+    let ids: Vec<String> = job
+        .items
+        .iter()
+        .filter(|i| i.state == item_state::MOVING && i.action.to_ascii_lowercase().contains("live"))
+        .map(|i| i.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    for (id, progress) in super::history::task_progress(backend, session, compute, &ids).await {
+        if let Some(item) = job.items.iter_mut().find(|i| i.id == id) {
+            item.progress = progress;
+        }
+    }
 }
 
 /// Each row's latest drain, in words. The drain database failing leaves the column empty

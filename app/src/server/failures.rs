@@ -68,20 +68,7 @@ async fn failure_reason(compute: &Compute, id: &str) -> (String, Option<String>)
     let Ok(detail) = compute.get_instance_action(id, &latest.request_id).await else {
         return (fallback.0, Some(latest.request_id.clone()));
     };
-    let reason = detail
-        .events
-        .iter()
-        .filter(|e| e.result.as_deref() == Some("Error"))
-        .find_map(|e| {
-            e.details.clone().or_else(|| {
-                e.traceback
-                    .as_deref()
-                    .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()))
-                    .map(|l| l.rsplit(": ").next().unwrap_or(l).trim().to_string())
-            })
-        })
-        .or_else(|| latest.message.clone())
-        .unwrap_or(fallback.0);
+    let reason = detail.failure_words().unwrap_or(fallback.0);
     (reason, Some(latest.request_id.clone()))
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use openstack_client::compute::{Compute, ServerQuery};
+use openstack_client::compute::{Compute, Server, ServerQuery};
 
 use super::access::Refused;
 use super::item_state::*;
@@ -231,6 +231,10 @@ impl Runner {
             }
             Verdict::Failed { reason } => {
                 let failed_on = migration.as_ref().and_then(|m| m.dest_compute.clone());
+                let reason = match self.failure_words(compute, drain, item).await {
+                    Some(words) if !reason.contains(&words) => format!("{reason}: {words}"),
+                    _ => reason,
+                };
                 self.failed(drain, options, item, &reason, failed_on)
                     .await?;
             }
@@ -314,6 +318,10 @@ impl Runner {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             left = self.on_host(compute, &drain.host).await?;
         }
+        if self.plan_arrivals(compute, drain, items, &left).await? {
+            return Ok(());
+        }
+        let left: Vec<String> = left.into_iter().map(|s| s.name).collect();
         if left.is_empty() {
             self.store
                 .set_state(
@@ -344,8 +352,71 @@ impl Runner {
         Ok(())
     }
 
-    /// The names of the instances Nova lists on exactly `host` (never a LIKE search).
-    async fn on_host(&self, compute: &Compute, host: &str) -> Result<Vec<String>, RunError> {
+    /// Instances on the host the drain has never seen (someone put them there by hand while it
+    /// ran, or a migration back landed): planned by the same rules and added to the drain, so
+    /// the window moves them too. True when there were any. Each is added once: if it cannot
+    /// move, the drain ends naming it.
+    async fn plan_arrivals(
+        &self,
+        compute: &Compute,
+        drain: &Drain,
+        items: &[Item],
+        left: &[Server],
+    ) -> Result<bool, RunError> {
+        let known: std::collections::HashSet<&str> =
+            items.iter().map(|i| i.instance_id.as_str()).collect();
+        let arrived: Vec<Server> = left
+            .iter()
+            .filter(|s| !known.contains(s.id.as_str()))
+            .cloned()
+            .collect();
+        if arrived.is_empty() {
+            return Ok(false);
+        }
+        let options: JobOptions = serde_json::from_value(drain.options.clone())
+            .map_err(|e| RunError::Record(format!("the drain's options do not read: {e}")))?;
+        let groups = compute
+            .list_server_groups(true)
+            .await
+            .map_err(|e| RunError::Record(format!("cannot list the server groups: {e}")))?;
+        let p = crate::plan::plan(&drain.host, false, &arrived, &groups, &[], &options.drain);
+        let mut whole: crate::plan::Plan = serde_json::from_value(drain.plan.clone())
+            .map_err(|e| RunError::Record(format!("the drain's plan does not read: {e}")))?;
+        let new: Vec<_> = p
+            .instances
+            .iter()
+            .map(|i| super::new_item(&drain.host, i))
+            .collect();
+        let words: Vec<String> = p
+            .instances
+            .iter()
+            .map(|i| match &i.move_ {
+                crate::plan::Move::Live => format!("{} (live migrate)", i.name),
+                crate::plan::Move::ColdThenConfirm => format!("{} (cold migrate)", i.name),
+                crate::plan::Move::Skip(why) => format!("{} (skipped: {why})", i.name),
+            })
+            .collect();
+        whole.instances.extend(p.instances);
+        let plan = serde_json::to_value(&whole)
+            .map_err(|e| RunError::Record(format!("the drain's plan: {e}")))?;
+        self.store
+            .add_items(
+                drain.id,
+                &plan,
+                &new,
+                &format!(
+                    "{} instance(s) came to {} during the drain, planned and added: {}",
+                    new.len(),
+                    drain.host,
+                    words.join(", ")
+                ),
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// The instances Nova lists on exactly `host` (never a LIKE search).
+    async fn on_host(&self, compute: &Compute, host: &str) -> Result<Vec<Server>, RunError> {
         let q = ServerQuery {
             all_tenants: true,
             host: Some(host.to_string()),
@@ -359,7 +430,6 @@ impl Runner {
         Ok(servers
             .into_iter()
             .filter(|s| s.host.as_deref() == Some(host))
-            .map(|s| s.name)
             .collect())
     }
 

@@ -308,6 +308,47 @@ impl Runner {
         }
     }
 
+    /// Nova's own words for why this attempt failed (its instance action's failed event, e.g.
+    /// "No valid host was found"); the record and the instance's fault rarely say.
+    pub(super) async fn failure_words(
+        &self,
+        compute: &Compute,
+        drain: &Drain,
+        item: &Item,
+    ) -> Option<String> {
+        let rid = item.request_id.as_deref().filter(|r| !r.is_empty())?;
+        let detail = compute
+            .get_instance_action(&item.instance_id, rid)
+            .await
+            .ok()?;
+        let words = one_line(&detail.failure_words()?, 300);
+        // A hard group policy is the usual reason no host is valid: name it.
+        let group = drain
+            .plan
+            .get("instances")
+            .and_then(|v| v.as_array())
+            .and_then(|all| {
+                all.iter()
+                    .find(|p| p.get("id").and_then(|i| i.as_str()) == Some(&item.instance_id))
+            })
+            .and_then(|p| p.get("group"))
+            .filter(|g| {
+                matches!(
+                    g.get("policy").and_then(|p| p.as_str()),
+                    Some("anti-affinity" | "affinity")
+                )
+            })
+            .map(|g| {
+                format!(
+                    " ({} group “{}”)",
+                    g["policy"].as_str().unwrap_or_default(),
+                    g.get("name").and_then(|n| n.as_str()).unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        Some(format!("{words}{group}"))
+    }
+
     /// After a failure: retry a live move on another host (once), then cold-migrate it if the
     /// operator allowed that and Nova can (ACTIVE), else the item has failed.
     pub(super) async fn failed(
@@ -441,5 +482,18 @@ pub fn request_words(id: Option<&str>) -> String {
     match id.filter(|r| !r.is_empty() && *r != "-") {
         Some(r) => format!(" (request {r})"),
         None => String::new(),
+    }
+}
+
+/// The first line of `text`, at most `max` characters (Nova's details can carry a traceback).
+fn one_line(text: &str, max: usize) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    match line.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
     }
 }

@@ -1,5 +1,5 @@
 use super::error::is_unique_violation;
-use super::records::{Drain, DrainState, NewDrain};
+use super::records::{Drain, DrainState, NewDrain, NewItem};
 use super::rows::{self, state_list, DRAIN_COLUMNS};
 use super::{Result, Store, StoreError};
 use sqlx::AnyConnection;
@@ -207,6 +207,57 @@ impl Store {
             return Err(StoreError::DrainNotFound(id));
         }
         self.append_event(&mut tx, id, "options", message).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds instances to a drain after its plan (they came to the host while it ran): the plan
+    /// as it now is, the items after the others, and a timeline line, in one transaction.
+    pub async fn add_items(
+        &self,
+        id: Uuid,
+        plan: &serde_json::Value,
+        items: &[NewItem],
+        message: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "UPDATE drains SET plan = $2, updated_at = {} WHERE id = $1",
+            self.dialect.now()
+        );
+        let done = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(to_json(plan)?)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::DrainNotFound(id));
+        }
+        let next: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(MAX(position), -1) + 1 AS BIGINT) FROM drain_items WHERE drain_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        for (n, item) in items.iter().enumerate() {
+            let position = next
+                + i64::try_from(n).map_err(|_| StoreError::Invalid("too many items".into()))?;
+            sqlx::query(
+                "INSERT INTO drain_items (drain_id, instance_id, position, name, \
+                 origin_host, planned_move, state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id.to_string())
+            .bind(&item.instance_id)
+            .bind(position)
+            .bind(&item.name)
+            .bind(&item.origin_host)
+            .bind(&item.planned_move)
+            .bind(&item.state)
+            .bind(&item.detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.append_event(&mut tx, id, "arrived", message).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -41,6 +41,29 @@ pub struct InstanceActionDetail {
     pub events: Vec<InstanceActionEvent>,
 }
 
+impl InstanceActionDetail {
+    /// Why the action failed, in Nova's words: the failed event's `details` (2.84, e.g. "No
+    /// valid host was found. …"), else the last line of its traceback (admins), else the
+    /// action's message. None while nothing has failed.
+    pub fn failure_words(&self) -> Option<String> {
+        self.events
+            .iter()
+            .filter(|e| e.result.as_deref() == Some("Error"))
+            .find_map(|e| {
+                e.details
+                    .clone()
+                    .filter(|d| !d.trim().is_empty())
+                    .or_else(|| {
+                        e.traceback
+                            .as_deref()
+                            .and_then(|t| t.lines().rev().find(|l| !l.trim().is_empty()))
+                            .map(|l| l.rsplit(": ").next().unwrap_or(l).trim().to_string())
+                    })
+            })
+            .or_else(|| self.action.message.clone().filter(|m| !m.trim().is_empty()))
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct InstanceActionEvent {
