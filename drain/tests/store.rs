@@ -573,6 +573,16 @@ async fn lease_goes_to_one_owner(db: &Db) {
         .await
         .unwrap();
     assert!(!store.renew(running.id, "server-b", LONG).await.unwrap());
+    // Ended, it has no driver; restarted (Retry failed), the next claim is a fresh start,
+    // not a takeover from the last driver.
+    assert_eq!(store.drain(running.id).await.unwrap().unwrap().owner, None);
+    store
+        .set_state(running.id, DrainState::Running, "retried")
+        .await
+        .unwrap();
+    assert_eq!(store.claim("server-c", LONG).await.unwrap().len(), 1);
+    let last = store.events(running.id, 0).await.unwrap().pop().unwrap();
+    assert_eq!(last.message, "server-c drives this drain");
     assert!(matches!(
         store.claim("server-b", Duration::ZERO).await,
         Err(StoreError::Invalid(_))

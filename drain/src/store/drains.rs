@@ -158,8 +158,15 @@ impl Store {
     /// Transitions are the driver's to judge; the store only keeps the host rule.
     pub async fn set_state(&self, id: Uuid, state: DrainState, message: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        // A drain that needs no driver any more has none: whoever restarts it later (Retry,
+        // Move back) claims it afresh rather than "taking it over" from its last driver.
+        let driver = if state.is_claimable() {
+            ""
+        } else {
+            ", owner = NULL, lease_until = NULL"
+        };
         let sql = format!(
-            "UPDATE drains SET state = $2, updated_at = {} WHERE id = $1",
+            "UPDATE drains SET state = $2{driver}, updated_at = {} WHERE id = $1",
             self.dialect.now()
         );
         let updated = sqlx::query(&sql)
