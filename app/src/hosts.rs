@@ -156,6 +156,9 @@ pub struct HostDrain {
     /// "Draining: 3 of 7 moved", "Done — empty, ready for maintenance".
     pub words: String,
     pub active: bool,
+    /// The drain waits for a login: who must log in, and why.
+    #[serde(default)]
+    pub needs_login: Option<String>,
 }
 
 impl ComputeHostRow {

@@ -181,4 +181,17 @@ pub enum RunError {
     Record(String),
     #[error("another server took this drain over")]
     LostLease,
+    /// Nova refused the drain's token (expired early, revoked, roles removed).
+    #[error("Nova refused the drain's token")]
+    Unauthorized,
+}
+
+impl From<openstack_client::Error> for RunError {
+    fn from(e: openstack_client::Error) -> Self {
+        if e.is_unauthorized() {
+            RunError::Unauthorized
+        } else {
+            RunError::Record(e.to_string())
+        }
+    }
 }

@@ -293,3 +293,127 @@ async fn an_expired_credential_pauses_the_drain_until_someone_logs_in_and_resume
     h.drains.runner.tick().await;
     assert!(h.cloud.cloud().requests().len() > before, "it moves again");
 }
+
+/// A cloud whose Keystone refuses application credentials: the drain acts with the operator's
+/// token, says so, and when Nova stops accepting that token (it expired) the drain waits for a
+/// login, with the hosts page saying who must log in; a fresh login resumes it and it ends with
+/// one request per attempt.
+#[tokio::test]
+async fn without_application_credentials_the_drain_runs_on_the_token_until_it_expires() {
+    let h = harness().await;
+    h.cloud.cloud().set_faults(embedded_cloud::FaultInjection {
+        refuse_application_credentials: true,
+        ..Default::default()
+    });
+    h.cloud.cloud().set_speed(20.0);
+    let admin = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let t = app::server::service_changes::form_token();
+    let (status, body) = start(
+        &h,
+        &admin,
+        &[
+            ("host", "compute4"),
+            ("reason", "token only"),
+            ("parallel", "1"),
+            ("auto_confirm", "on"),
+            ("token", &t),
+        ],
+    )
+    .await;
+    assert!(status.is_success() || status.is_redirection(), "{body}");
+    let d = h.drains.store.drains_for_host("compute4").await.unwrap()[0].clone();
+    let c = h.drains.store.credential(d.id).await.unwrap().unwrap();
+    assert_eq!(c.id, drain::runner::TOKEN_CREDENTIAL);
+    let lines = |events: Vec<drain::store::Event>| -> Vec<String> {
+        events.into_iter().map(|e| e.message).collect()
+    };
+    let timeline = lines(h.drains.store.events(d.id, 0).await.unwrap());
+    assert!(
+        timeline
+            .iter()
+            .any(|m| m.contains("Keystone refused an application credential")
+                && m.contains("acts with admin's token")),
+        "{timeline:#?}"
+    );
+    // It moves on the token until something has been asked of Nova.
+    for _ in 0..200 {
+        h.drains.runner.tick().await;
+        let items = h.drains.store.items(d.id).await.unwrap();
+        if items.iter().any(|i| i.attempts > 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The token's hour passes (Keystone's clock): Nova refuses it from now on.
+    h.cloud
+        .cloud()
+        .advance_clock(std::time::Duration::from_secs(2 * 3600));
+    let before = moves_per_instance(&h);
+    for _ in 0..5 {
+        h.drains.runner.tick().await;
+    }
+    let paused = h.drains.store.drain(d.id).await.unwrap().unwrap();
+    assert_eq!(
+        paused.state,
+        DrainState::Paused,
+        "{:#?}",
+        lines(h.drains.store.events(d.id, 0).await.unwrap())
+    );
+    let why = paused.needs_login.clone().unwrap_or_default();
+    assert!(
+        why.contains("no longer accepts admin's token") && why.contains("must log in"),
+        "{why}"
+    );
+    assert_eq!(
+        moves_per_instance(&h),
+        before,
+        "nothing moved without a token"
+    );
+    // The hosts page says who must log in (after logging in again: the old session went with
+    // its token).
+    let admin = login(&h.app, "admin", "ferry-admin", "admin")
+        .await
+        .unwrap();
+    let (_, _, html) = send(&h.app, get("/admin/hosts", Some(&admin))).await;
+    let row = &html[html.find("data-host=\"compute4\"").expect("compute4's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("admin (or another admin) must log in and resume it"),
+        "{row}"
+    );
+    // Resumed by a logged-in admin: the fresh token (Keystone still refuses a credential),
+    // and it ends.
+    let body = form(&[("drain", &d.id.to_string()), ("op", "resume")]);
+    let (status, _, text) = send(
+        &h.app,
+        post("/api/drain_control", Some(&admin), ORIGIN, body),
+    )
+    .await;
+    assert!(status.is_success() || status.is_redirection(), "{text}");
+    h.cloud.cloud().set_speed(1000.0);
+    let mut ended = None;
+    for _ in 0..400 {
+        h.drains.runner.tick().await;
+        let d = h.drains.store.drain(d.id).await.unwrap().unwrap();
+        if !d.state.is_active() {
+            ended = Some(d);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let ended = ended.expect("the drain ended after the resume");
+    let timeline = lines(h.drains.store.events(d.id, 0).await.unwrap());
+    assert_eq!(ended.state, DrainState::Done, "{timeline:#?}");
+    assert_eq!(ended.needs_login, None);
+    let moves = moves_per_instance(&h);
+    for i in h.drains.store.items(d.id).await.unwrap() {
+        assert_eq!(
+            moves.get(&i.instance_id).copied().unwrap_or(0),
+            i.attempts,
+            "{}",
+            i.name
+        );
+    }
+}

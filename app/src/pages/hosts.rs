@@ -196,6 +196,7 @@ fn HostRow(
                 {match r.drain.clone() {
                     Some(d) => view! {
                         <a href=format!("/admin/hosts/{}/drain", crate::model::encode_component(&r.host))>{d.words}</a>
+                        {d.needs_login.map(|w| view! { <div class="flag" role="status">{w}</div> })}
                     }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
                 }}

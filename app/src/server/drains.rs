@@ -761,6 +761,7 @@ pub async fn mark_hosts(backend: &Backend, rows: &mut [crate::hosts::ComputeHost
             state: d.state.as_str().into(),
             words,
             active: d.state.is_active(),
+            needs_login: d.needs_login.clone().filter(|_| d.state.is_active()),
         });
     }
 }

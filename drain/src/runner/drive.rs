@@ -28,26 +28,58 @@ impl Runner {
                 return Err(RunError::Record(format!("cannot reach the cloud: {why}")))
             }
         };
+        match self.pass(&compute, &drain, &options).await {
+            Err(RunError::Unauthorized) => self.refused_token(&drain).await,
+            other => other,
+        }
+    }
+
+    /// Nova refused the token mid-pass. An application credential gets a new token at the
+    /// next tick (and if Keystone refuses that, the drain waits for a login then); a kept
+    /// operator's token cannot be renewed, so the drain waits for a login now.
+    async fn refused_token(&self, drain: &Drain) -> Result<(), RunError> {
+        self.forget_client(drain.id).await;
+        let stored = self.store.credential(drain.id).await?;
+        if stored.is_some_and(|c| c.id != super::TOKEN_CREDENTIAL) {
+            return Ok(());
+        }
+        let who = &drain.started_by.user_name;
+        self.needs_login(
+            drain,
+            &format!(
+                "Nova no longer accepts {who}'s token (it expired or was revoked); {who} (or another admin) must log in and resume it."
+            ),
+        )
+        .await
+    }
+
+    /// One look at the drain: its moves under way, the window, and the end when nothing is left.
+    async fn pass(
+        &self,
+        compute: &Compute,
+        drain: &Drain,
+        options: &JobOptions,
+    ) -> Result<(), RunError> {
         for item in self.store.items(drain.id).await? {
             if in_flight(&item.state) {
-                self.watch(&compute, &drain, &options, &item).await?;
+                self.watch(compute, drain, options, &item).await?;
             }
         }
         let items = self.store.items(drain.id).await?;
         match drain.state {
             DrainState::Running | DrainState::MovingBack => {
-                self.fill_window(&compute, &drain, &options, &items).await?;
+                self.fill_window(compute, drain, options, &items).await?;
                 let items = self.store.items(drain.id).await?;
                 if !items
                     .iter()
                     .any(|i| i.state == WAITING || in_flight(&i.state))
                 {
-                    self.finish(&compute, &drain, &items).await?;
+                    self.finish(compute, drain, &items).await?;
                 }
             }
             DrainState::Cancelling => {
                 for item in items.iter().filter(|i| i.state == WAITING) {
-                    self.settle(&drain, item, CANCELLED, "cancelled before its turn", None)
+                    self.settle(drain, item, CANCELLED, "cancelled before its turn", None)
                         .await?;
                 }
                 if !items.iter().any(|i| in_flight(&i.state)) {
@@ -127,6 +159,7 @@ impl Runner {
         let server = match compute.get_server(&item.instance_id).await {
             Ok(s) => Some(s),
             Err(e) if e.status() == Some(404) => None,
+            Err(e) if e.is_unauthorized() => return Err(RunError::Unauthorized),
             // Nova did not answer: look again at the next tick.
             Err(_) => return Ok(()),
         };
@@ -138,6 +171,7 @@ impl Runner {
         let migration = if need_record {
             match self.migration_since(compute, item).await {
                 Ok(m) => m,
+                Err(e) if e.is_unauthorized() => return Err(RunError::Unauthorized),
                 Err(_) => return Ok(()),
             }
         } else {
@@ -375,10 +409,7 @@ impl Runner {
         }
         let options: JobOptions = serde_json::from_value(drain.options.clone())
             .map_err(|e| RunError::Record(format!("the drain's options do not read: {e}")))?;
-        let groups = compute
-            .list_server_groups(true)
-            .await
-            .map_err(|e| RunError::Record(format!("cannot list the server groups: {e}")))?;
+        let groups = compute.list_server_groups(true).await?;
         let p = crate::plan::plan(&drain.host, false, &arrived, &groups, &[], &options.drain);
         let mut whole: crate::plan::Plan = serde_json::from_value(drain.plan.clone())
             .map_err(|e| RunError::Record(format!("the drain's plan does not read: {e}")))?;
@@ -423,10 +454,13 @@ impl Runner {
             limit: Some(500),
             ..Default::default()
         };
-        let servers = compute
-            .list_all_servers(&q, 40)
-            .await
-            .map_err(|e| RunError::Record(format!("cannot list the host's instances: {e}")))?;
+        let servers = compute.list_all_servers(&q, 40).await.map_err(|e| {
+            if e.is_unauthorized() {
+                RunError::Unauthorized
+            } else {
+                RunError::Record(format!("cannot list the host's instances: {e}"))
+            }
+        })?;
         Ok(servers
             .into_iter()
             .filter(|s| s.host.as_deref() == Some(host))

@@ -165,7 +165,7 @@ impl Runner {
                     .settle(drain, item, SKIPPED, "deleted before its turn came", None)
                     .await
             }
-            Err(e) => return Err(RunError::Record(e.to_string())),
+            Err(e) => return Err(e.into()),
         };
         if let Some(reason) = not_movable(&server, &from) {
             return self.settle(drain, item, SKIPPED, &reason, None).await;
@@ -287,7 +287,7 @@ impl Runner {
                         },
                     )
                     .await?;
-                Err(RunError::Record("Nova refused the drain's token".into()))
+                Err(RunError::Unauthorized)
             }
             Err(e) if matches!(e.status(), Some(400 | 403 | 404 | 409)) => {
                 let reason = format!("Nova refused the {what}{to}: {}", e.message);

@@ -43,6 +43,9 @@ pub struct FaultInjection {
     /// The Nova fault hits only server actions (`POST /servers/{id}/action`), so an action
     /// can fail while the pages around it work.
     pub actions_only: bool,
+    /// Keystone refuses to make application credentials (403, as a policy that forbids
+    /// `identity:create_application_credential` does); everything else works.
+    pub refuse_application_credentials: bool,
 }
 
 pub async fn compute_layer(State(cloud): State<Cloud>, req: Request, next: Next) -> Response {
