@@ -2,7 +2,9 @@
 //! (so a restart knows to look before sending again) and its request id after.
 
 use chrono::{Duration, Utc};
-use openstack_client::compute::{BlockMigration, Compute, LiveMigration, MigrationQuery, Server};
+use openstack_client::compute::{
+    BlockMigration, Compute, Hypervisor, LiveMigration, MigrationQuery, Server, Service,
+};
 use openstack_client::Error;
 
 use super::item_state::*;
@@ -112,26 +114,11 @@ impl Runner {
             Destinations::Hosts(hosts) => hosts.clone(),
             Destinations::Scheduler if !retry => return Ok(None),
             Destinations::Scheduler => {
-                // Ironic's nova-compute services are enabled and up too, but no migration
-                // can land on a bare-metal node.
-                let bare_metal: Vec<String> = compute
-                    .list_hypervisors()
-                    .await?
-                    .iter()
-                    .filter(|h| {
-                        h.hypervisor_type
-                            .as_deref()
-                            .is_some_and(|t| t.eq_ignore_ascii_case("ironic"))
-                    })
-                    .filter_map(|h| h.service_host().map(str::to_string))
-                    .collect();
-                compute
-                    .list_services(Some("nova-compute"))
-                    .await?
-                    .into_iter()
-                    .filter(|s| s.is_enabled() && s.is_up() && !bare_metal.contains(&s.host))
-                    .map(|s| s.host)
-                    .collect()
+                let (services, hypervisors) = (
+                    compute.list_services(Some("nova-compute")).await?,
+                    compute.list_hypervisors().await?,
+                );
+                retry_candidates(&services, &hypervisors)
             }
         };
         let mut usable: Vec<&String> = candidates
@@ -460,6 +447,26 @@ impl Runner {
     }
 }
 
+/// Hosts a failed live migration may be retried on, Ferry choosing: enabled, up compute
+/// services, but not Ironic's, which are enabled and up too though no migration can land on a
+/// bare-metal node.
+fn retry_candidates(services: &[Service], hypervisors: &[Hypervisor]) -> Vec<String> {
+    let bare_metal: Vec<&str> = hypervisors
+        .iter()
+        .filter(|h| {
+            h.hypervisor_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("ironic"))
+        })
+        .filter_map(|h| h.service_host())
+        .collect();
+    services
+        .iter()
+        .filter(|s| s.is_enabled() && s.is_up() && !bare_metal.contains(&s.host.as_str()))
+        .map(|s| s.host.clone())
+        .collect()
+}
+
 /// Why Nova would refuse to move it now, in words; None when it may go.
 fn not_movable(s: &Server, from: &str) -> Option<String> {
     if s.locked == Some(true) {
@@ -495,5 +502,53 @@ fn one_line(text: &str, max: usize) -> String {
     match line.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &line[..at]),
         None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openstack_client::compute::HypervisorService;
+
+    fn service(host: &str, status: &str, state: &str) -> Service {
+        Service {
+            host: host.into(),
+            binary: "nova-compute".into(),
+            status: status.into(),
+            state: Some(state.into()),
+            ..Default::default()
+        }
+    }
+
+    fn hypervisor(host: &str, kind: &str) -> Hypervisor {
+        Hypervisor {
+            hypervisor_hostname: format!("{host}.node"),
+            hypervisor_type: Some(kind.into()),
+            service: Some(HypervisorService {
+                host: host.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_retry_never_goes_to_bare_metal_or_a_host_that_cannot_take_it() {
+        let services = [
+            service("compute2", "enabled", "up"),
+            service("compute3", "disabled", "up"),
+            service("compute4", "enabled", "down"),
+            service("ironic-conductor1", "enabled", "up"),
+            service("compute5", "enabled", "up"),
+        ];
+        let hypervisors = [
+            hypervisor("compute2", "QEMU"),
+            hypervisor("ironic-conductor1", "ironic"),
+            hypervisor("compute5", "QEMU"),
+        ];
+        assert_eq!(
+            retry_candidates(&services, &hypervisors),
+            ["compute2", "compute5"]
+        );
     }
 }
