@@ -232,7 +232,7 @@ fn planned(
 
 /// What the instance's own state allows. Nova live-migrates ACTIVE and PAUSED instances and
 /// cold-migrates ACTIVE and SHUTOFF ones; everything else would only come back as a 409.
-fn state_rule(s: &Server) -> Move {
+pub fn state_rule(s: &Server) -> Move {
     use ServerStatus::*;
     let skip = |why: &str| Move::Skip(why.to_string());
     // States that no waiting cures come first: they say what the operator must do.

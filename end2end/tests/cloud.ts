@@ -119,3 +119,28 @@ export async function showServer(id: string): Promise<any> {
   if (!r.ok) throw new Error(`show: ${r.status}`);
   return (await r.json()).server;
 }
+
+/** A server action straight to Nova as the cloud's admin, as an operator's CLI sends it. */
+export async function novaAction(id: string, body: object, microversion = "2.1") {
+  const t = await adminToken();
+  const r = await fetch(`${CLOUD}/compute/v2.1/servers/${id}/action`, {
+    method: "POST",
+    headers: { "x-auth-token": t, "content-type": "application/json", "openstack-api-version": `compute ${microversion}` },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${JSON.stringify(body)}: ${r.status} ${await r.text()}`);
+}
+
+/** Enables a compute service straight in Nova, as the cloud's admin. */
+export async function enableService(host: string) {
+  const t = await adminToken();
+  const h = { "x-auth-token": t, "content-type": "application/json", "openstack-api-version": "compute 2.53" };
+  const list = await fetch(`${CLOUD}/compute/v2.1/os-services?binary=nova-compute&host=${host}`, { headers: h });
+  const svc = (await list.json()).services[0];
+  const r = await fetch(`${CLOUD}/compute/v2.1/os-services/${svc.id}`, {
+    method: "PUT",
+    headers: h,
+    body: JSON.stringify({ status: "enabled" }),
+  });
+  if (!r.ok) throw new Error(`enable ${host}: ${r.status} ${await r.text()}`);
+}

@@ -102,6 +102,56 @@ async fn admin_compute(h: &Harness) -> openstack_client::compute::Compute {
         .unwrap()
 }
 
+/// A server action sent straight to Nova as the cloud's admin, at `microversion`: what an
+/// operator does with the CLI beside Ferry.
+async fn nova_action(h: &Harness, id: &str, microversion: &str, body: serde_json::Value) {
+    use openstack_client::identity::{issue_token, Credentials};
+    let t =
+        openstack_client::Transport::new(&openstack_client::TransportConfig::default()).unwrap();
+    let token = issue_token(
+        &t,
+        &h.cloud.auth_url(),
+        &Credentials::Password {
+            user: "admin".into(),
+            user_domain: "Default".into(),
+            password: "ferry-admin".into(),
+            project: "admin".into(),
+            project_domain: "Default".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let url = token.catalog.endpoint("compute", "public", None).unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{url}/servers/{id}/action"))
+        .header("x-auth-token", &token.value)
+        .header("openstack-api-version", format!("compute {microversion}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    assert!(
+        status.is_success(),
+        "{body}: {status} {}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+async fn id_of(compute: &openstack_client::compute::Compute, name: &str) -> String {
+    compute
+        .list_servers(&openstack_client::compute::ServerQuery {
+            all_tenants: true,
+            name: Some(format!("^{name}$")),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .servers
+        .remove(0)
+        .id
+}
+
 #[tokio::test]
 async fn a_drain_empties_the_host_within_its_window_and_moves_back() {
     let h = harness().await;
@@ -223,9 +273,85 @@ async fn a_drain_empties_the_host_within_its_window_and_moves_back() {
     // Anti-affinity members never moved together: no two of the group in flight at once.
     // (web-1 is the only member on compute1; the window rule is unit-tested in drain::window.)
 
+    // The operator deals with what is left, beside Ferry: unlocks one, resets the broken one
+    // (its guest is known to be fine), confirms the resize, and enables compute4, the one
+    // host without a member of web-1's anti-affinity group. Retry checks each against Nova
+    // again and moves them: now the host is empty.
+    let compute = admin_compute(&h).await;
+    assert!(html.contains("Retry failed and skipped"), "{html}");
+    nova_action(
+        &h,
+        &id_of(&compute, "batch-locked-1").await,
+        "2.73",
+        serde_json::json!({"unlock": null}),
+    )
+    .await;
+    nova_action(
+        &h,
+        &id_of(&compute, "batch-broken-2").await,
+        "2.1",
+        serde_json::json!({"os-resetState": {"state": "active"}}),
+    )
+    .await;
+    nova_action(
+        &h,
+        &id_of(&compute, "etl-resized-2").await,
+        "2.1",
+        serde_json::json!({"confirmResize": null}),
+    )
+    .await;
+    let services = compute.list_services(Some("nova-compute")).await.unwrap();
+    let four = services.iter().find(|s| s.host == "compute4").unwrap();
+    compute
+        .set_service(
+            &four.id,
+            &openstack_client::compute::ServiceUpdate::enable(),
+        )
+        .await
+        .unwrap();
+    let (status, text) = control(&h, &admin, d.id, "retry").await;
+    assert!(
+        status.is_redirection() || status.is_success(),
+        "{status} {text}"
+    );
+    let d = run_until(&h, runner, "compute1", |_| false).await;
+    let lines: Vec<String> = h
+        .drains
+        .store
+        .events(d.id, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(d.state, DrainState::Done, "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("1 failed and 3 skipped instance(s) retried by admin")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("compute1 is empty — ready for maintenance"),
+        "{lines:#?}"
+    );
+    let left = compute
+        .list_servers(&openstack_client::compute::ServerQuery {
+            all_tenants: true,
+            host: Some("compute1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(left.servers.is_empty(), "Nova lists nothing on compute1");
+    let items = h.drains.store.items(d.id).await.unwrap();
+    assert!(items.iter().all(|i| i.state == "moved"), "{items:#?}");
+
     // Move back (the drain has ended) is refused while the host is disabled, then brings
     // everyone who left home.
-    let compute = admin_compute(&h).await;
     let (status, text) = control(&h, &admin, d.id, "back").await;
     assert_eq!(status, StatusCode::CONFLICT, "{text}");
     let services = compute.list_services(Some("nova-compute")).await.unwrap();
@@ -412,7 +538,6 @@ async fn a_host_whose_instances_all_move_ends_empty() {
 /// others, and the drain still ends only when Nova lists nothing on the host.
 #[tokio::test]
 async fn an_instance_that_arrives_during_the_drain_is_planned_and_moved() {
-    use openstack_client::identity::{issue_token, Credentials};
     let h = harness().await;
     let admin = login(&h.app, "admin", "ferry-admin", "admin")
         .await
@@ -445,42 +570,18 @@ async fn an_instance_that_arrives_during_the_drain_is_planned_and_moved() {
     // Behind Ferry's back: etl-2 (compute2) forced onto compute4, as Nova allows below 2.68.
     let compute = admin_compute(&h).await;
     let etl2 = compute
-        .list_servers(&openstack_client::compute::ServerQuery {
-            all_tenants: true,
-            name: Some("^etl-2$".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .servers
-        .remove(0);
-    let t =
-        openstack_client::Transport::new(&openstack_client::TransportConfig::default()).unwrap();
-    let token = issue_token(
-        &t,
-        &h.cloud.auth_url(),
-        &Credentials::Password {
-            user: "admin".into(),
-            user_domain: "Default".into(),
-            password: "ferry-admin".into(),
-            project: "admin".into(),
-            project_domain: "Default".into(),
-        },
-    )
-    .await
-    .unwrap();
-    let url = token.catalog.endpoint("compute", "public", None).unwrap();
-    let r = reqwest::Client::new()
-        .post(format!("{url}/servers/{}/action", etl2.id))
-        .header("x-auth-token", &token.value)
-        .header("openstack-api-version", "compute 2.30")
-        .json(&serde_json::json!({"os-migrateLive": {
-            "host": "compute4", "block_migration": "auto", "force": true
-        }}))
-        .send()
+        .get_server(&id_of(&compute, "etl-2").await)
         .await
         .unwrap();
-    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap_or_default());
+    nova_action(
+        &h,
+        &etl2.id,
+        "2.30",
+        serde_json::json!({"os-migrateLive": {
+            "host": "compute4", "block_migration": "auto", "force": true
+        }}),
+    )
+    .await;
     for _ in 0..200 {
         let s = compute.get_server(&etl2.id).await.unwrap();
         if s.host.as_deref() == Some("compute4") && s.task_state.is_none() {

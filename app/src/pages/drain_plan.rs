@@ -170,18 +170,20 @@ fn Options(p: DrainPlanView) -> impl IntoView {
                     })
                     .collect_view()}
             </fieldset>
-            <label>
-                "Parallel migrations (1–10)"
-                <input name="parallel" inputmode="numeric" value=p.parallel.to_string() size="3" />
-            </label>
-            <label class="check">
-                <input type="checkbox" name="cold_fallback" value="on" checked=p.cold_fallback />
-                "If a live migration fails twice, cold-migrate it (the instance reboots)"
-            </label>
-            <label class="check">
-                <input type="checkbox" name="auto_confirm" value="on" checked=p.auto_confirm />
-                "Confirm cold migrations once Nova shows them in Verify Resize"
-            </label>
+            <div class="more-options">
+                <label>
+                    "Parallel migrations (1–10)"
+                    <input name="parallel" inputmode="numeric" value=p.parallel.to_string() size="3" />
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="cold_fallback" value="on" checked=p.cold_fallback />
+                    "If a live migration fails twice, cold-migrate it (the instance reboots)"
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="auto_confirm" value="on" checked=p.auto_confirm />
+                    "Confirm cold migrations once Nova shows them in Verify Resize"
+                </label>
+            </div>
             <button type="submit" class="primary">"Plan again"</button>
             {p.option_error.clone().map(|e| view! { <p class="error" role="alert">{e}" The plan below uses the defaults."</p> })}
         </form>
@@ -252,7 +254,14 @@ fn Job(j: DrainJobView) -> impl IntoView {
             </form>
         }
     };
-    let empty = j.state == "done" && !j.items.iter().any(|i| i.action.starts_with("Move back"));
+    let back = j.items.iter().any(|i| i.action.starts_with("Move back"));
+    let empty = j.state == "done" && !back;
+    // Skipped ones are checked against Nova again: the operator may have fixed them.
+    let retry_label = match (t.failed > 0, t.skipped > 0 && !back) {
+        (true, true) => "Retry failed and skipped",
+        (false, true) => "Retry skipped",
+        _ => "Retry failed",
+    };
     view! {
         {j.active.then(|| view! { <Meta http_equiv="refresh" content="5" /> })}
         <section class="panel drain-job" data-state=j.state.clone() data-drain=j.id.clone()>
@@ -272,7 +281,7 @@ fn Job(j: DrainJobView) -> impl IntoView {
             <div class="actions">
                 {j.can_pause.then(|| control("pause", "Pause", false))}
                 {j.can_resume.then(|| control("resume", "Resume", false))}
-                {j.can_retry.then(|| control("retry", "Retry failed", false))}
+                {j.can_retry.then(|| control("retry", retry_label, false))}
                 {j.can_move_back.then(|| control("back", "Move back", false))}
                 {j.can_cancel.then(|| control("cancel", "Cancel the rest", true))}
                 {j.active.then(|| {

@@ -413,15 +413,24 @@ pub async fn control(
                 .map_err(store_error)?;
         }
         Control::RetryFailed => {
+            // The failed ones, and (leaving the host, not coming back) the skipped ones: the
+            // operator may have unlocked, confirmed or reset them meanwhile. The runner checks
+            // each against Nova again and skips what still cannot move, with today's reason.
             let failed: Vec<_> = items
                 .iter()
-                .filter(|i| i.state == item_state::FAILED)
+                .filter(|i| {
+                    i.state == item_state::FAILED || (!going_back && i.state == item_state::SKIPPED)
+                })
                 .collect();
             if failed.is_empty() {
                 return Err(AppError::Conflict(
-                    "No instance of this drain has failed.".into(),
+                    "No instance of this drain has failed or was skipped.".into(),
                 ));
             }
+            let skipped = failed
+                .iter()
+                .filter(|i| i.state == item_state::SKIPPED)
+                .count();
             if !matches!(
                 drain.state,
                 DrainState::Running | DrainState::Paused | DrainState::Failed
@@ -441,8 +450,15 @@ pub async fn control(
                             state: Some(item_state::WAITING.into()),
                             attempts: Some(0),
                             detail: Some(format!("retry asked by {by}")),
-                            planned_move: (!back && i.planned_move == planned_move::COLD)
-                                .then(|| planned_move::COLD.to_string()),
+                            planned_move: if back {
+                                None
+                            } else if i.planned_move == planned_move::SKIP {
+                                // Live unless Nova shows it shut off when its turn comes.
+                                Some(planned_move::LIVE.to_string())
+                            } else {
+                                (i.planned_move == planned_move::COLD)
+                                    .then(|| planned_move::COLD.to_string())
+                            },
                             ..Default::default()
                         },
                     )
@@ -459,7 +475,13 @@ pub async fn control(
                     .set_state(
                         id,
                         next,
-                        &format!("{} failed instance(s) retried by {by}", failed.len()),
+                        &match skipped {
+                            0 => format!("{} failed instance(s) retried by {by}", failed.len()),
+                            n => format!(
+                                "{} failed and {n} skipped instance(s) retried by {by}",
+                                failed.len() - n
+                            ),
+                        },
                     )
                     .await
                     .map_err(store_error)?;
@@ -686,7 +708,7 @@ pub async fn job_view(svc: &DrainService, drain: &Drain) -> Result<DrainJobView,
             s,
             DrainState::Running | DrainState::Paused | DrainState::MovingBack
         ),
-        can_retry: any_failed
+        can_retry: (any_failed || (!back && totals.skipped > 0))
             && matches!(
                 s,
                 DrainState::Running | DrainState::Paused | DrainState::Failed

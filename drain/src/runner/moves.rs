@@ -157,6 +157,13 @@ impl Runner {
         if let Some(reason) = not_movable(&server, &from) {
             return self.settle(drain, item, SKIPPED, &reason, None).await;
         }
+        // The plan's rules again, on Nova's state now (an instance retried after a skip may
+        // still be in Error, suspended, shelved…).
+        if let crate::plan::Move::Skip(why) = crate::plan::state_rule(&server) {
+            if server.host.as_deref() == Some(from.as_str()) {
+                return self.settle(drain, item, SKIPPED, &why, None).await;
+            }
+        }
         let mut item = item.clone();
         if server.host.as_deref() != Some(from.as_str()) {
             let on = server.host.clone().unwrap_or_default();

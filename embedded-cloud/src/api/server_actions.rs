@@ -105,6 +105,7 @@ fn dispatch(cloud: &Cloud, ctx: &Ctx, mv: Mv, id: &str, body: &Value) -> ApiResu
         "unpause" => power(cloud, ctx, id, Power::Unpause),
         "lock" => lock(cloud, ctx, mv, id, args, true),
         "unlock" => lock(cloud, ctx, mv, id, args, false),
+        "os-resetState" => reset_state(cloud, ctx, id, args),
         other => Err(Fault::bad_request(format!(
             "There is no such action: {other}"
         ))),
@@ -665,4 +666,50 @@ fn lock(
         i.updated = clock::now();
     }
     Ok(accepted_as(&answer_id))
+}
+
+/// `os-resetState` (admin): sets the vm state to `active` or `error` and clears the task, as
+/// an operator does once a guest stuck in Error is known to be fine. Nothing else changes.
+fn reset_state(cloud: &Cloud, ctx: &Ctx, id: &str, args: &Value) -> ApiResult<Response> {
+    let state = match args {
+        Value::Object(obj) => {
+            check_properties("os-resetState", obj, &["state"])?;
+            match obj.get("state") {
+                Some(Value::String(s)) if s == "active" => "active",
+                Some(Value::String(s)) if s == "error" => "error",
+                Some(other) => {
+                    return Err(invalid_body(
+                        "state",
+                        other,
+                        &format!("{} is not one of ['active', 'error']", py_repr(other)),
+                    ))
+                }
+                None => {
+                    return Err(Fault::bad_request(
+                        "Invalid input for field/attribute os-resetState. Value: {}. 'state' is a required property".to_string(),
+                    ))
+                }
+            }
+        }
+        other => {
+            return Err(invalid_body(
+                "os-resetState",
+                other,
+                &format!("{} is not of type 'object'", py_repr(other)),
+            ))
+        }
+    };
+    let mut st = cloud.lock();
+    let inst = visible_instance(&st, ctx, id)?.clone();
+    policy::enforce(
+        ctx.is_admin(),
+        "os_compute_api:os-admin-actions:reset_state",
+    )?;
+    let request_id = st.record_action(&inst.uuid, "resetState", &inst.project_id, &ctx.user_id);
+    if let Some(i) = st.instance_mut(id) {
+        i.vm_state = state;
+        i.task_state = None;
+        i.updated = clock::now();
+    }
+    Ok(accepted_as(&request_id))
 }
