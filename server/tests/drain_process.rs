@@ -5,10 +5,13 @@
 //! on PostgreSQL when `FERRY_TEST_POSTGRES_URL` is set (scripts/test, under scripts/with-postgres),
 //! else on one SQLite file.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{moves_in, postgres_schema};
 use drain::runner::item_state;
 use drain::store::{Drain, Item, Store};
 use embedded_cloud::{CloudConfig, RunningCloud};
@@ -230,24 +233,10 @@ async fn until_ended(store: &Store, drain: &Drain, ferry: &Ferry) -> Drain {
     }
 }
 
-/// Migration requests (live and cold) the cloud accepted, per instance id.
-fn moves_per_instance(cloud: &RunningCloud) -> std::collections::HashMap<String, i64> {
-    let mut n = std::collections::HashMap::new();
-    for r in cloud.cloud().requests() {
-        let is_move = r.body.get("os-migrateLive").is_some() || r.body.get("migrate").is_some();
-        if r.method == "POST" && is_move && r.status == 202 {
-            let mut parts = r.path.split('/').skip_while(|p| *p != "servers").skip(1);
-            *n.entry(parts.next().unwrap_or_default().to_string())
-                .or_default() += 1;
-        }
-    }
-    n
-}
-
 /// Every instance got exactly one migration request per attempt the record counts, and the
 /// drain moved most of the host.
 fn one_request_per_attempt(cloud: &RunningCloud, items: &[Item]) {
-    let moves = moves_per_instance(cloud);
+    let moves = moves_in(cloud);
     for i in items {
         let n = moves.get(&i.instance_id).copied().unwrap_or(0);
         assert_eq!(
@@ -271,21 +260,6 @@ fn one_request_per_attempt(cloud: &RunningCloud, items: &[Item]) {
     );
 }
 
-async fn postgres_schema() -> Option<String> {
-    use sqlx::Connection;
-    let base = std::env::var("FERRY_TEST_POSTGRES_URL").ok()?;
-    let schema = format!("process_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("FERRY_TEST_POSTGRES_URL does not connect");
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("create a test schema");
-    let join = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{join}options[search_path]={schema}"))
-}
-
 #[tokio::test]
 async fn a_ferry_killed_mid_drain_resumes_it_when_started_again() {
     let cloud = cloud().await;
@@ -304,7 +278,7 @@ async fn a_ferry_killed_mid_drain_resumes_it_when_started_again() {
     let drain = the_drain(&store, "compute1").await;
     let at_kill = half_way(&store, &drain, &first).await;
     first.kill();
-    let requests_at_kill = moves_per_instance(&cloud).values().sum::<i64>();
+    let requests_at_kill = moves_in(&cloud).values().sum::<i64>();
     assert!(requests_at_kill > 0);
 
     // Same data directory: the same session key (the old cookie still works), the drain's
@@ -393,7 +367,7 @@ async fn a_ferry_killed_mid_drain_resumes_it_when_started_again() {
 #[tokio::test]
 async fn of_two_ferry_servers_on_one_database_the_survivor_takes_the_drain_over() {
     let cloud = cloud().await;
-    let pg = postgres_schema().await;
+    let pg = postgres_schema("process").await;
     let shared = data_dir("shared");
     let url = pg
         .clone()

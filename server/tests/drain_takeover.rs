@@ -12,21 +12,6 @@ use drain::runner::{item_state, Runner, RunnerConfig};
 
 const ORIGIN: Option<&str> = Some("http://127.0.0.1:3000");
 
-async fn postgres_schema() -> Option<String> {
-    use sqlx::Connection;
-    let base = std::env::var("FERRY_TEST_POSTGRES_URL").ok()?;
-    let schema = format!("takeover_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("FERRY_TEST_POSTGRES_URL does not connect");
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("create a test schema");
-    let join = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{join}options[search_path]={schema}"))
-}
-
 fn runner(h: &Harness, owner: &str) -> std::sync::Arc<Runner> {
     Runner::new(
         h.drains.store.clone(),
@@ -45,7 +30,7 @@ fn runner(h: &Harness, owner: &str) -> std::sync::Arc<Runner> {
 }
 #[tokio::test]
 async fn another_server_takes_over_a_drain_whose_driver_died() {
-    let pg = postgres_schema().await;
+    let pg = postgres_schema("takeover").await;
     let on_postgres = pg.is_some();
     let h = harness_on(pg).await;
     assert_eq!(

@@ -147,8 +147,13 @@ pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
 
 /// Migration requests (live and cold) Nova accepted, per instance id, from the cloud's log.
 pub fn moves_per_instance(h: &Harness) -> std::collections::HashMap<String, i64> {
+    moves_in(&h.cloud)
+}
+
+/// The same, for a cloud outside a harness (the real-process tests run their own).
+pub fn moves_in(cloud: &RunningCloud) -> std::collections::HashMap<String, i64> {
     let mut n = std::collections::HashMap::new();
-    for r in h.cloud.cloud().requests() {
+    for r in cloud.cloud().requests() {
         let is_move = r.body.get("os-migrateLive").is_some() || r.body.get("migrate").is_some();
         if r.method == "POST" && is_move && r.status == 202 {
             let mut parts = r.path.split('/').skip_while(|p| *p != "servers").skip(1);
@@ -157,4 +162,21 @@ pub fn moves_per_instance(h: &Harness) -> std::collections::HashMap<String, i64>
         }
     }
     n
+}
+
+/// A schema of its own (`PREFIX_…`) in the test PostgreSQL (`FERRY_TEST_POSTGRES_URL`, set by
+/// scripts/with-postgres), as a database URL; None without one.
+pub async fn postgres_schema(prefix: &str) -> Option<String> {
+    use sqlx::Connection;
+    let base = std::env::var("FERRY_TEST_POSTGRES_URL").ok()?;
+    let schema = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("FERRY_TEST_POSTGRES_URL does not connect");
+    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test schema");
+    let join = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{join}options[search_path]={schema}"))
 }
