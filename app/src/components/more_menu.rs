@@ -177,8 +177,13 @@ pub fn MoreMenu(
                 hidden=move || !open.get()
                 on:keydown=on_menu_key
             >
+                // The entries exist only while the menu is open: a page of 100 rows would
+                // otherwise render, send and hydrate 100 hidden menus (a fifth of its HTML).
                 {move || {
-                    entries
+                    if !open.get() {
+                        return None;
+                    }
+                    let items = entries
                         .get()
                         .into_iter()
                         .enumerate()
@@ -199,7 +204,8 @@ pub fn MoreMenu(
                                 </li>
                             }
                         })
-                        .collect_view()
+                        .collect_view();
+                    Some(items)
                 }}
             </ul>
         </div>
