@@ -3,6 +3,9 @@
 # Resident memory of a process, in KiB.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# CPU time a process has used so far (user + system), in seconds.
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+
 # Waits up to a minute for a URL to answer.
 wait_for() {
   for _ in $(seq 1 300); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done
