@@ -127,6 +127,8 @@ test("Confirm and Revert are disabled while Nova is confirming", async ({ page }
     await expect(menu.getByRole("menuitem", { name: /Confirm Resize\/Migrate/ })).toHaveAttribute("aria-disabled", "true");
     await expect(menu.getByRole("menuitem", { name: /Revert Resize\/Migrate/ })).toHaveAttribute("aria-disabled", "true");
     await page.keyboard.press("Escape");
+    // The row's updates wait while its menu is open: it must be closed for Active to show.
+    await expect(menu).toBeHidden();
   } finally {
     await setSpeed(TEST_SPEED);
   }
@@ -159,6 +161,12 @@ test("the More menu and the dialog work from the keyboard alone", async ({ page 
   await page.keyboard.press("Escape");
   await expect(menu).toBeHidden();
   await expect(button).toBeFocused();
+  // Escape closes it with focus still on the button too (focus enters the menu a frame late).
+  await button.click();
+  await expect(menu.getByRole("menuitem", { name: "Live Migrate" })).toBeFocused();
+  await button.focus();
+  await page.keyboard.press("Escape");
+  await expect(menu).toBeHidden();
   await page.keyboard.press("ArrowDown");
   await expect(menu.getByRole("menuitem", { name: "Live Migrate" })).toBeFocused();
   await page.keyboard.press("Enter");

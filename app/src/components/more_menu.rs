@@ -74,7 +74,13 @@ pub fn MoreMenu(
 
     let on_button_key = {
         let open_at = open_at.clone();
+        let close = close.clone();
         move |ev: KeyboardEvent| match ev.key().as_str() {
+            // Focus moves into the menu a frame after it opens; Escape in that frame still closes.
+            "Escape" if open.get_untracked() => {
+                ev.prevent_default();
+                close(true);
+            }
             "Enter" | " " | "ArrowDown" => {
                 ev.prevent_default();
                 open_at(0);
